@@ -1,0 +1,110 @@
+import { ThumbnailError } from './errors';
+
+export type FitMode = 'inside' | 'cover' | 'contain' | 'fill';
+export type OutputFormat = 'same' | 'jpeg' | 'png' | 'webp';
+
+export const FIT_MODES: readonly FitMode[] = ['inside', 'cover', 'contain', 'fill'];
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', 'jpeg', 'png', 'webp'];
+
+export interface ThumbnailOptions {
+  /** Box width in pixels, 1..MAX_SIDE. */
+  width: number;
+  /** Box height in pixels, 1..MAX_SIDE. */
+  height: number;
+  fit: FitMode;
+  format: OutputFormat;
+  /** 1..100, used by JPEG and WebP. */
+  quality: number;
+  /** '#rrggbb': letterbox colour for 'contain' and what alpha is flattened onto for JPEG. */
+  background: string;
+  /** Off by default: a thumbnail is never bigger than its source unless asked. */
+  allowEnlarge: boolean;
+  /** Images with more pixels than this (read from the header) are refused before decoding. */
+  maxPixels: number;
+}
+
+/** A thumbnail side beyond this is not a thumbnail, and the encoders slow to a crawl. */
+export const MAX_SIDE = 8192;
+
+export const DEFAULT_OPTIONS: Readonly<ThumbnailOptions> = Object.freeze({
+  width: 256,
+  height: 256,
+  fit: 'inside',
+  format: 'same',
+  quality: 80,
+  background: '#ffffff',
+  allowEnlarge: false,
+  // 100 MP: a 24 MP phone photo passes with room; a decompression bomb does not.
+  maxPixels: 100_000_000,
+});
+
+/**
+ * Bumped whenever the pipeline's output for the same input and options changes
+ * (a new resize kernel, a codec upgrade), so cached thumbnails are recomputed.
+ */
+export const PIPELINE_VERSION = 1;
+
+const HEX_COLOUR = /^#[0-9a-f]{6}$/;
+
+function integerIn(name: string, value: unknown, min: number, max: number): number {
+  const n = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
+  if (typeof n !== 'number' || !Number.isFinite(n)) {
+    throw new ThumbnailError('invalid-options', `${name} must be a number.`);
+  }
+  const rounded = Math.round(n);
+  if (rounded < min || rounded > max) {
+    throw new ThumbnailError('invalid-options', `${name} must be between ${min} and ${max}; got ${n}.`);
+  }
+  return rounded;
+}
+
+/**
+ * Fills defaults, checks ranges and canonicalises spelling, so that equal
+ * settings always give equal objects (and equal cache keys).
+ * Throws ThumbnailError('invalid-options') with a message naming the field.
+ */
+export function normaliseOptions(input: Partial<ThumbnailOptions> = {}): ThumbnailOptions {
+  const o = { ...DEFAULT_OPTIONS, ...stripUndefined(input) };
+  const fit = String(o.fit).toLowerCase() as FitMode;
+  if (!FIT_MODES.includes(fit)) {
+    throw new ThumbnailError('invalid-options', `Fit must be one of ${FIT_MODES.join(', ')}; got "${o.fit}".`);
+  }
+  let format = String(o.format).toLowerCase();
+  if (format === 'jpg') format = 'jpeg';
+  if (!OUTPUT_FORMATS.includes(format as OutputFormat)) {
+    throw new ThumbnailError('invalid-options', `Format must be one of ${OUTPUT_FORMATS.join(', ')}; got "${o.format}".`);
+  }
+  const background = String(o.background).trim().toLowerCase();
+  if (!HEX_COLOUR.test(background)) {
+    throw new ThumbnailError('invalid-options', `Background must be a colour like #ffffff; got "${o.background}".`);
+  }
+  return {
+    width: integerIn('Width', o.width, 1, MAX_SIDE),
+    height: integerIn('Height', o.height, 1, MAX_SIDE),
+    fit,
+    format: format as OutputFormat,
+    quality: integerIn('Quality', o.quality, 1, 100),
+    background,
+    allowEnlarge: Boolean(o.allowEnlarge),
+    maxPixels: integerIn('Pixel limit', o.maxPixels, 1, Number.MAX_SAFE_INTEGER),
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The options part of a cache key: canonical JSON (sorted keys) of the normalised
+ * options plus the pipeline version. Key order in the caller's object never matters.
+ */
+export function optionsKey(options: Partial<ThumbnailOptions>): string {
+  const n = normaliseOptions(options);
+  const sorted = Object.fromEntries(Object.entries(n).sort(([a], [b]) => (a < b ? -1 : 1)));
+  return JSON.stringify({ v: PIPELINE_VERSION, ...sorted });
+}
+
+/** '#rrggbb' -> [r, g, b]. */
+export function parseHexColour(hex: string): [number, number, number] {
+  return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)) as [number, number, number];
+}

@@ -1,0 +1,124 @@
+import type { Codec, ImageFormat, ImageInfo } from './codecs/codec';
+import { codecFor, sniffFormat } from './codecs/registry';
+import { crop, flatten, placeOnCanvas } from './compose';
+import { ThumbnailError } from './errors';
+import { displayedSize, planGeometry } from './geometry';
+import { hasTransparency, type RawImage } from './image';
+import { applyOrientation } from './orient';
+import { normaliseOptions, parseHexColour, type ThumbnailOptions } from './options';
+import { lanczosResize, preshrink } from './resize';
+
+export interface SourceInfo {
+  format: ImageFormat;
+  /** Displayed size (after EXIF orientation). */
+  width: number;
+  height: number;
+  orientation: number;
+}
+
+export interface Thumbnail {
+  bytes: Uint8Array;
+  format: ImageFormat;
+  mimeType: string;
+  extension: string;
+  width: number;
+  height: number;
+  source: SourceInfo;
+}
+
+/** Stages reported while one image is processed (for progress display). */
+export type Stage = 'probe' | 'decode' | 'resize' | 'encode';
+
+/**
+ * Everything that happens to one image: bytes + options -> thumbnail bytes.
+ * sniff -> probe (refuse over the pixel limit BEFORE decoding) -> decode ->
+ * pre-shrink -> orient -> crop -> lanczos3 -> letterbox/flatten -> encode.
+ * Throws ThumbnailError for anything the input or options make impossible.
+ */
+export async function generateThumbnail(
+  bytes: Uint8Array,
+  options: Partial<ThumbnailOptions> = {},
+  onStage?: (stage: Stage) => void,
+): Promise<Thumbnail> {
+  const opts = normaliseOptions(options);
+  onStage?.('probe');
+  const codec = sniffFormat(bytes);
+  const info = probeWithinLimit(codec, bytes, opts.maxPixels);
+
+  onStage?.('decode');
+  const decoded = await codec.decode(bytes);
+
+  onStage?.('resize');
+  const shown = displayedSize(decoded.width, decoded.height, info.orientation);
+  const plan = planGeometry(shown.width, shown.height, opts);
+
+  // Scale each displayed axis must reach, mapped back to stored axes for the pre-shrink.
+  const scaleX = plan.resized.width / plan.source.width;
+  const scaleY = plan.resized.height / plan.source.height;
+  const swap = info.orientation >= 5;
+  const small = preshrink(decoded, swap ? scaleY : scaleX, swap ? scaleX : scaleY);
+  const oriented = applyOrientation(small, info.orientation);
+
+  // The crop was planned at full size; carry it to the pre-shrunk scale.
+  const kx = oriented.width / shown.width;
+  const ky = oriented.height / shown.height;
+  const region = clampRegion(oriented, plan.source.x * kx, plan.source.y * ky, plan.source.width * kx, plan.source.height * ky);
+  const resized = await lanczosResize(crop(oriented, region.x, region.y, region.width, region.height), plan.resized.width, plan.resized.height);
+
+  const output = outputCodec(codec, opts);
+  const background = parseHexColour(opts.background);
+  let final: RawImage = resized;
+  if (plan.canvas.width !== resized.width || plan.canvas.height !== resized.height) {
+    final = placeOnCanvas(resized, plan.canvas.width, plan.canvas.height, plan.offset.x, plan.offset.y, background);
+  } else if (!output.keepsAlpha && hasTransparency(resized)) {
+    final = flatten(resized, background);
+  }
+
+  onStage?.('encode');
+  const encoded = await output.encode!(final, { quality: opts.quality });
+  return {
+    bytes: encoded,
+    format: output.format,
+    mimeType: output.mimeType,
+    extension: output.extension,
+    width: final.width,
+    height: final.height,
+    source: { format: codec.format, width: shown.width, height: shown.height, orientation: info.orientation },
+  };
+}
+
+/** Reads the header and refuses images whose declared size would exhaust memory. */
+export function probeWithinLimit(codec: Codec, bytes: Uint8Array, maxPixels: number): ImageInfo {
+  const info = codec.probe(bytes);
+  const pixels = info.width * info.height;
+  if (pixels > maxPixels) {
+    throw new ThumbnailError(
+      'too-large',
+      `This image is too large: ${info.width} × ${info.height} pixels (${megapixels(pixels)} megapixels); the limit is ${megapixels(maxPixels)} megapixels.`,
+    );
+  }
+  return info;
+}
+
+function megapixels(pixels: number): string {
+  const mp = pixels / 1e6;
+  return mp >= 10 ? mp.toFixed(0) : mp.toPrecision(2);
+}
+
+/** 'same' keeps the input's format where we can write it; GIF input becomes PNG (first frame, alpha kept). */
+export function outputCodec(input: Codec, opts: ThumbnailOptions): Codec {
+  if (opts.format !== 'same') return codecFor(opts.format);
+  return input.encode ? input : codecFor('png');
+}
+
+/** Rounds a scaled crop rectangle to whole pixels that stay inside the image and are at least 1x1. */
+function clampRegion(image: RawImage, x: number, y: number, w: number, h: number) {
+  const width = Math.max(1, Math.min(image.width, Math.round(w)));
+  const height = Math.max(1, Math.min(image.height, Math.round(h)));
+  return {
+    x: Math.max(0, Math.min(image.width - width, Math.round(x))),
+    y: Math.max(0, Math.min(image.height - height, Math.round(y))),
+    width,
+    height,
+  };
+}
