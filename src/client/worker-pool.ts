@@ -1,0 +1,139 @@
+import * as Comlink from 'comlink';
+import type { ThumbnailOptions } from '../core/options';
+import type { ThumbnailWorkerApi, WorkerResult } from '../worker/protocol';
+
+/**
+ * A fixed-size pool of module workers driven with Comlink.
+ *
+ * - At most `size` jobs run at once; the rest wait in FIFO order, so a batch of
+ *   100 files never has more than one job per worker in flight.
+ * - A worker is replaced (terminated and re-created on next use) after a WASM
+ *   crash, after a job that timed out, and after a very large image: WASM memory
+ *   never shrinks, so a worker that decoded 24 MP keeps ~850 MB (DESIGN.md §3).
+ */
+export interface PoolOptions {
+  size: number;
+  /** A job taking longer than this is abandoned and its worker killed. */
+  jobTimeoutMs: number;
+  /** After a source with at least this many pixels, the worker is recycled. */
+  recycleAfterPixels: number;
+  createWorker: () => Worker;
+}
+
+interface Slot {
+  worker: Worker;
+  api: Comlink.Remote<ThumbnailWorkerApi>;
+  /** Rejects when the worker reports an uncaught error (e.g. failed to load). */
+  died: Promise<never>;
+}
+
+interface Waiting {
+  resolve: (slot: Slot) => void;
+}
+
+export const DEFAULT_POOL_SIZE = Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
+
+export class WorkerPool {
+  private idle: Slot[] = [];
+  private created = 0;
+  private queue: Waiting[] = [];
+  private readonly opts: PoolOptions;
+  private _running = 0;
+
+  constructor(opts: PoolOptions) {
+    this.opts = opts;
+  }
+
+  get size(): number {
+    return this.opts.size;
+  }
+
+  /** Jobs currently inside a worker (never more than size). */
+  get running(): number {
+    return this._running;
+  }
+
+  /** Processes one image. Never throws: failures come back as { ok: false }. */
+  async run(bytes: ArrayBuffer, options: ThumbnailOptions): Promise<WorkerResult> {
+    const slot = await this.acquire();
+    this._running++;
+    let healthy = true;
+    try {
+      const result = await this.withTimeout(slot, slot.api.process(Comlink.transfer(bytes, [bytes]), options));
+      if (!result.ok && result.error.code === 'codec-crashed') healthy = false;
+      if (result.ok && result.source.width * result.source.height >= this.opts.recycleAfterPixels) healthy = false;
+      return result;
+    } catch (e) {
+      healthy = false;
+      return { ok: false, error: failureOf(e) };
+    } finally {
+      this._running--;
+      if (healthy) this.release(slot);
+      else this.replace(slot);
+    }
+  }
+
+  /** Terminates every worker; queued jobs stay queued and will start new workers. */
+  dispose(): void {
+    for (const slot of this.idle) slot.worker.terminate();
+    this.created -= this.idle.length;
+    this.idle = [];
+  }
+
+  private acquire(): Promise<Slot> {
+    const slot = this.idle.pop();
+    if (slot) return Promise.resolve(slot);
+    if (this.created < this.opts.size) {
+      this.created++;
+      return Promise.resolve(this.spawn());
+    }
+    return new Promise((resolve) => this.queue.push({ resolve }));
+  }
+
+  private release(slot: Slot): void {
+    const next = this.queue.shift();
+    if (next) next.resolve(slot);
+    else this.idle.push(slot);
+  }
+
+  private replace(slot: Slot): void {
+    slot.worker.terminate();
+    slot.api[Comlink.releaseProxy]();
+    this.release(this.spawn());
+  }
+
+  private spawn(): Slot {
+    const worker = this.opts.createWorker();
+    const died = new Promise<never>((_, reject) => {
+      worker.addEventListener('error', (event) => {
+        event.preventDefault();
+        reject(new WorkerDied(event.message || 'the worker failed to start'));
+      });
+    });
+    died.catch(() => {}); // observed only while a job runs
+    return { worker, api: Comlink.wrap<ThumbnailWorkerApi>(worker), died };
+  }
+
+  private withTimeout<T>(slot: Slot, work: Promise<T>): Promise<T> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new JobTimedOut(this.opts.jobTimeoutMs)), this.opts.jobTimeoutMs);
+    });
+    return Promise.race([work, timeout, slot.died]).finally(() => clearTimeout(timer));
+  }
+}
+
+class WorkerDied extends Error {}
+class JobTimedOut extends Error {
+  constructor(readonly ms: number) {
+    super(`took longer than ${Math.round(ms / 1000)} s`);
+  }
+}
+
+function failureOf(e: unknown): { code: 'worker-failed'; message: string } {
+  if (e instanceof JobTimedOut) {
+    return { code: 'worker-failed', message: `Processing this image ${e.message} and was stopped.` };
+  }
+  const detail = e instanceof Error ? e.message : String(e);
+  return { code: 'worker-failed', message: `The image worker stopped unexpectedly (${detail}).` };
+}

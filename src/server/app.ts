@@ -1,0 +1,49 @@
+import { serveStatic } from '@hono/node-server/serve-static';
+import { Hono } from 'hono';
+
+export interface AppOptions {
+  /** Folder holding the built client (vite build output). */
+  distDir: string;
+}
+
+/**
+ * Paths whose content changes without a change of name: the browser must
+ * revalidate them on every load, or an update never reaches the user.
+ */
+const ALWAYS_REVALIDATE = /^\/(index\.html|sw\.js|registerSW\.js|manifest\.webmanifest)?$/;
+
+/** Vite puts content-hashed files under /assets/: safe to cache for a year. */
+const HASHED = /^\/assets\//;
+
+/**
+ * The production server: the built app plus (later) the proxy route, on one port.
+ * A Hono app, so the routes stay Web-standard (Request -> Response).
+ */
+export function createApp({ distDir }: AppOptions): Hono {
+  const app = new Hono();
+
+  app.use('*', async (c, next) => {
+    await next();
+    c.header('X-Content-Type-Options', 'nosniff');
+    c.header('Referrer-Policy', 'no-referrer');
+    c.header('X-Frame-Options', 'DENY');
+  });
+
+  app.get('/healthz', (c) => c.text('ok'));
+
+  app.use(
+    '*',
+    serveStatic({
+      root: distDir,
+      onFound: (path, c) => {
+        const url = new URL(c.req.url).pathname;
+        if (HASHED.test(url)) c.header('Cache-Control', 'public, max-age=31536000, immutable');
+        else if (ALWAYS_REVALIDATE.test(url) || path.endsWith('.html')) c.header('Cache-Control', 'no-cache');
+        else c.header('Cache-Control', 'public, max-age=3600');
+      },
+    }),
+  );
+
+  app.notFound((c) => c.text('Not found', 404));
+  return app;
+}

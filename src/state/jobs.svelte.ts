@@ -1,0 +1,113 @@
+import type { ThumbnailErrorData } from '../core/errors';
+import type { ThumbnailOptions } from '../core/options';
+import { makeThumbnail, thumbnailPool } from '../client/thumbnailer';
+
+export type JobState = 'queued' | 'working' | 'done' | 'error';
+
+export interface JobResult {
+  /** Object URL of the thumbnail, revoked when the job is removed. */
+  url: string;
+  blob: Blob;
+  mimeType: string;
+  fileName: string;
+  width: number;
+  height: number;
+  byteLength: number;
+  sourceWidth: number;
+  sourceHeight: number;
+  elapsedMs: number;
+}
+
+export interface Job {
+  id: number;
+  name: string;
+  /** Size of the input in bytes, when known before reading. */
+  inputBytes: number | undefined;
+  state: JobState;
+  options: ThumbnailOptions;
+  result?: JobResult;
+  error?: ThumbnailErrorData;
+  /** Reads the input when the job starts; dropped afterwards. */
+  read?: () => Promise<ArrayBuffer>;
+}
+
+let nextId = 1;
+
+/** The list the person sees, in input order, and the runner that works through it. */
+class JobList {
+  items: Job[] = $state([]);
+  /** Jobs started but not finished; bounded by the pool size. */
+  private active = 0;
+
+  readonly total = $derived(this.items.length);
+  readonly finished = $derived(this.items.filter((j) => j.state === 'done' || j.state === 'error').length);
+  readonly failed = $derived(this.items.filter((j) => j.state === 'error').length);
+  readonly busy = $derived(this.finished < this.total);
+
+  /** Adds inputs in order; each becomes one item. */
+  add(inputs: { name: string; size?: number; read: () => Promise<ArrayBuffer> }[], options: ThumbnailOptions): void {
+    for (const input of inputs) {
+      this.items.push({ id: nextId++, name: input.name, inputBytes: input.size, state: 'queued', options, read: input.read });
+    }
+    this.pump();
+  }
+
+  /** Adds an item that failed before it could be processed (e.g. unusable settings, bad paste). */
+  addFailed(name: string, error: ThumbnailErrorData, options: ThumbnailOptions): void {
+    this.items.push({ id: nextId++, name, inputBytes: undefined, state: 'error', options, error });
+  }
+
+  /** Removes finished items (done or failed); queued and running ones stay. */
+  clearFinished(): void {
+    for (const job of this.items) if (job.result) URL.revokeObjectURL(job.result.url);
+    this.items = this.items.filter((j) => j.state === 'queued' || j.state === 'working');
+  }
+
+  /** Starts queued jobs, in order, while there are free workers. */
+  private pump(): void {
+    const limit = thumbnailPool().size;
+    for (const job of this.items) {
+      if (this.active >= limit) return;
+      if (job.state !== 'queued') continue;
+      this.active++;
+      void this.run(job).finally(() => {
+        this.active--;
+        this.pump();
+      });
+    }
+  }
+
+  private async run(job: Job): Promise<void> {
+    job.state = 'working';
+    const read = job.read!;
+    job.read = undefined;
+    const outcome = await makeThumbnail(read, $state.snapshot(job.options) as ThumbnailOptions);
+    if (!outcome.ok) {
+      job.error = outcome.error;
+      job.state = 'error';
+      return;
+    }
+    const blob = new Blob([outcome.bytes], { type: outcome.mimeType });
+    job.result = {
+      url: URL.createObjectURL(blob),
+      blob,
+      mimeType: outcome.mimeType,
+      fileName: thumbnailFileName(job.name, outcome.width, outcome.height, outcome.extension),
+      width: outcome.width,
+      height: outcome.height,
+      byteLength: outcome.bytes.byteLength,
+      sourceWidth: outcome.source.width,
+      sourceHeight: outcome.source.height,
+      elapsedMs: outcome.elapsedMs,
+    };
+    job.state = 'done';
+  }
+}
+
+/** 'holiday.photo.JPG' at 256x192 as WebP -> 'holiday.photo-256x192.webp'. */
+export function thumbnailFileName(inputName: string, width: number, height: number, extension: string): string {
+  const base = inputName.replace(/\.[a-z0-9]{1,5}$/i, '') || 'image';
+  return `${base}-${width}x${height}.${extension}`;
+}
+
+export const jobs = new JobList();

@@ -1,0 +1,23 @@
+import type { ThumbnailErrorData } from '../core/errors';
+import type { ThumbnailOptions } from '../core/options';
+import type { SourceInfo } from '../core/pipeline';
+
+/** What one worker call returns. Errors come back as data: structured clone drops Error subclasses. */
+export type WorkerResult =
+  | {
+      ok: true;
+      /** Transferred, not copied. */
+      bytes: ArrayBuffer;
+      mimeType: string;
+      extension: string;
+      width: number;
+      height: number;
+      source: SourceInfo;
+      /** Milliseconds spent inside the worker. */
+      elapsedMs: number;
+    }
+  | { ok: false; error: ThumbnailErrorData; source?: SourceInfo };
+
+export interface ThumbnailWorkerApi {
+  process(bytes: ArrayBuffer, options: ThumbnailOptions): Promise<WorkerResult>;
+}

@@ -1,0 +1,43 @@
+/// <reference lib="webworker" />
+/**
+ * The worker entry: the core pipeline behind Comlink, nothing more.
+ * Input bytes arrive transferred; output bytes leave transferred.
+ */
+import * as Comlink from 'comlink';
+import { toErrorData } from '../core/errors';
+import type { ThumbnailOptions } from '../core/options';
+import { generateThumbnail } from '../core/pipeline';
+import type { ThumbnailWorkerApi, WorkerResult } from './protocol';
+
+const api: ThumbnailWorkerApi = {
+  async process(bytes: ArrayBuffer, options: ThumbnailOptions): Promise<WorkerResult> {
+    const started = performance.now();
+    try {
+      const thumb = await generateThumbnail(new Uint8Array(bytes), options);
+      const out = exactBuffer(thumb.bytes);
+      const result: WorkerResult = {
+        ok: true,
+        bytes: out,
+        mimeType: thumb.mimeType,
+        extension: thumb.extension,
+        width: thumb.width,
+        height: thumb.height,
+        source: thumb.source,
+        elapsedMs: performance.now() - started,
+      };
+      return Comlink.transfer(result, [out]);
+    } catch (e) {
+      return { ok: false, error: toErrorData(e) };
+    }
+  },
+};
+
+/** The encoders may return a view into a larger buffer; transfer only the thumbnail's bytes. */
+function exactBuffer(view: Uint8Array): ArrayBuffer {
+  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer) {
+    return view.buffer;
+  }
+  return view.slice().buffer as ArrayBuffer;
+}
+
+Comlink.expose(api);

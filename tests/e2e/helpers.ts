@@ -1,0 +1,61 @@
+import { expect, type Page } from '@playwright/test';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+
+export const fixture = (name: string) => resolve(__dirname, '../fixtures', name);
+
+export function fixtureFile(name: string, mimeType = 'application/octet-stream') {
+  return { name, mimeType, buffer: readFileSync(fixture(name)) };
+}
+
+export function thumbnails(page: Page) {
+  return page.getByRole('list', { name: 'Thumbnails' }).getByRole('listitem');
+}
+
+/** Waits until every item has finished (done or error). */
+export async function waitForAll(page: Page, count: number): Promise<void> {
+  const items = thumbnails(page);
+  await expect(items).toHaveCount(count);
+  await expect(page.getByRole('progressbar', { name: 'Progress' })).toHaveAttribute('aria-valuenow', String(count));
+}
+
+/** The natural (intrinsic) size of a done item's thumbnail image. */
+export async function naturalSize(page: Page, index: number): Promise<{ width: number; height: number }> {
+  const img = thumbnails(page).nth(index).getByRole('img');
+  await expect(img).toBeVisible();
+  return img.evaluate(async (el: HTMLImageElement) => {
+    await el.decode();
+    return { width: el.naturalWidth, height: el.naturalHeight };
+  });
+}
+
+/** Reads the RGBA of one pixel of a done item's thumbnail. */
+export async function pixelAt(page: Page, index: number, x: number, y: number): Promise<number[]> {
+  const img = thumbnails(page).nth(index).getByRole('img');
+  return img.evaluate(async (el: HTMLImageElement, [px, py]) => {
+    await el.decode();
+    const canvas = new OffscreenCanvas(el.naturalWidth, el.naturalHeight);
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(el, 0, 0);
+    return Array.from(ctx.getImageData(px!, py!, 1, 1).data);
+  }, [x, y]);
+}
+
+/** The bytes behind a done item's download link. */
+export async function downloadBytes(page: Page, index: number): Promise<{ fileName: string; bytes: number[] }> {
+  const link = thumbnails(page).nth(index).getByRole('link', { name: /Download/ });
+  const fileName = (await link.getAttribute('download')) ?? '';
+  const bytes = await link.evaluate(async (a: HTMLAnchorElement) => Array.from(new Uint8Array(await (await fetch(a.href)).arrayBuffer())));
+  return { fileName, bytes };
+}
+
+export async function setSettings(
+  page: Page,
+  s: Partial<{ width: number; height: number; fit: string; format: string; quality: number }>,
+): Promise<void> {
+  if (s.width !== undefined) await page.getByLabel('Width').fill(String(s.width));
+  if (s.height !== undefined) await page.getByLabel('Height').fill(String(s.height));
+  if (s.fit !== undefined) await page.getByLabel('Fit').selectOption(s.fit);
+  if (s.format !== undefined) await page.getByLabel('Format').selectOption(s.format);
+  if (s.quality !== undefined) await page.getByLabel('Quality').fill(String(s.quality));
+}

@@ -1,0 +1,114 @@
+import { expect, test } from '@playwright/test';
+import { downloadBytes, fixtureFile, naturalSize, pixelAt, setSettings, thumbnails, waitForAll } from './helpers';
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+});
+
+test('a JPEG, a PNG with alpha and a BMP picked at once give three thumbnails in input order', async ({ page }) => {
+  await page.getByLabel('Choose images').setInputFiles([
+    fixtureFile('landscape.jpg', 'image/jpeg'),
+    fixtureFile('alpha.png', 'image/png'),
+    fixtureFile('rgb24.bmp', 'image/bmp'),
+  ]);
+  await waitForAll(page, 3);
+  const items = thumbnails(page);
+  for (let i = 0; i < 3; i++) await expect(items.nth(i)).toHaveAttribute('data-state', 'done');
+
+  // 1800x1200 fitted inside 256x256; the small ones are never enlarged.
+  expect(await naturalSize(page, 0)).toEqual({ width: 256, height: 171 });
+  expect(await naturalSize(page, 1)).toEqual({ width: 32, height: 32 });
+  expect(await naturalSize(page, 2)).toEqual({ width: 127, height: 64 });
+  await expect(items.nth(0).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of landscape.jpg');
+
+  // Same format as the input by default, and the download is the thumbnail itself.
+  const jpeg = await downloadBytes(page, 0);
+  expect(jpeg.fileName).toBe('landscape-256x171.jpg');
+  expect(jpeg.bytes.slice(0, 3)).toEqual([0xff, 0xd8, 0xff]);
+  const png = await downloadBytes(page, 1);
+  expect(png.bytes.slice(0, 4)).toEqual([0x89, 0x50, 0x4e, 0x47]);
+  const bmp = await downloadBytes(page, 2);
+  expect(bmp.fileName).toBe('rgb24-127x64.bmp');
+  expect(String.fromCharCode(bmp.bytes[0]!, bmp.bytes[1]!)).toBe('BM');
+
+  // The PNG kept its alpha: basn6a08's top-left pixel is transparent.
+  expect((await pixelAt(page, 1, 0, 0))[3]).toBeLessThan(255);
+  await expect(items.nth(0)).toContainText('256 × 171 px');
+  await expect(items.nth(0)).toContainText('from 1800 × 1200');
+});
+
+test('a portrait photo stored landscape with EXIF orientation 6 comes out portrait', async ({ page }) => {
+  await page.getByLabel('Choose images').setInputFiles([fixtureFile('portrait-orientation6.jpg', 'image/jpeg')]);
+  await waitForAll(page, 1);
+  await expect(thumbnails(page).first()).toHaveAttribute('data-state', 'done');
+  expect(await naturalSize(page, 0)).toEqual({ width: 171, height: 256 });
+});
+
+test('a corrupt file shows its own error while the others finish', async ({ page }) => {
+  const jpeg = fixtureFile('landscape.jpg', 'image/jpeg');
+  await page.getByLabel('Choose images').setInputFiles([
+    fixtureFile('alpha.png', 'image/png'),
+    { name: 'broken.jpg', mimeType: 'image/jpeg', buffer: Buffer.concat([jpeg.buffer.subarray(0, 200), Buffer.alloc(500, 0x55)]) },
+    { name: 'notes.txt.png', mimeType: 'image/png', buffer: Buffer.from('these are not pixels') },
+    jpeg,
+  ]);
+  await waitForAll(page, 4);
+  const items = thumbnails(page);
+  await expect(items.nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(items.nth(1)).toHaveAttribute('data-state', 'error');
+  await expect(items.nth(1).getByRole('alert')).toContainText(/damaged|cut short|cannot decode/i);
+  await expect(items.nth(2)).toHaveAttribute('data-state', 'error');
+  await expect(items.nth(2).getByRole('alert')).toContainText('not an image format we can read');
+  await expect(items.nth(3)).toHaveAttribute('data-state', 'done');
+  // The page is still usable: another file still works.
+  await page.getByLabel('Choose images').setInputFiles([fixtureFile('rgb24.bmp', 'image/bmp')]);
+  await waitForAll(page, 5);
+  await expect(items.nth(4)).toHaveAttribute('data-state', 'done');
+});
+
+test('each fit mode gives its expected size', async ({ page }) => {
+  const expected: Record<string, { width: number; height: number }> = {
+    inside: { width: 150, height: 100 },
+    cover: { width: 200, height: 100 },
+    contain: { width: 200, height: 100 },
+    fill: { width: 200, height: 100 },
+  };
+  const modes = Object.keys(expected);
+  for (const fit of modes) {
+    await setSettings(page, { width: 200, height: 100, fit });
+    await page.getByLabel('Choose images').setInputFiles([fixtureFile('landscape.jpg', 'image/jpeg')]);
+  }
+  await waitForAll(page, modes.length);
+  for (const [i, fit] of modes.entries()) {
+    await expect(thumbnails(page).nth(i)).toHaveAttribute('data-state', 'done');
+    expect(await naturalSize(page, i), fit).toEqual(expected[fit]);
+  }
+  // contain letterboxes with the background (white): the left edge is padding.
+  const edge = await pixelAt(page, 2, 0, 50);
+  for (const channel of edge.slice(0, 3)) expect(channel).toBeGreaterThan(245);
+  // cover fills the box with the photo: its left edge is not padding.
+  const coverEdge = await pixelAt(page, 1, 0, 50);
+  expect(Math.min(...coverEdge.slice(0, 3))).toBeLessThan(245);
+});
+
+test('the output format and quality settings are honoured', async ({ page }) => {
+  await setSettings(page, { format: 'webp', quality: 50 });
+  await page.getByLabel('Choose images').setInputFiles([fixtureFile('landscape.jpg', 'image/jpeg')]);
+  await setSettings(page, { format: 'png' });
+  await page.getByLabel('Choose images').setInputFiles([fixtureFile('rgb24.bmp', 'image/bmp')]);
+  await waitForAll(page, 2);
+  const webp = await downloadBytes(page, 0);
+  expect(webp.fileName).toMatch(/\.webp$/);
+  expect(String.fromCharCode(...webp.bytes.slice(8, 12))).toBe('WEBP');
+  const png = await downloadBytes(page, 1);
+  expect(png.bytes.slice(1, 4)).toEqual([0x50, 0x4e, 0x47]);
+});
+
+test('unusable settings are explained instead of silently ignored', async ({ page }) => {
+  await setSettings(page, { width: 0 });
+  await page.getByLabel('Choose images').setInputFiles([fixtureFile('alpha.png', 'image/png')]);
+  await expect(page.getByRole('alert')).toContainText('Width must be between 1 and 8192');
+  await expect(thumbnails(page)).toHaveCount(0);
+});
