@@ -59,7 +59,7 @@ export class WorkerPool {
     this._running++;
     let healthy = true;
     try {
-      const result = await this.withTimeout(slot, slot.api.process(Comlink.transfer(bytes, [bytes]), options));
+      const result: WorkerResult = await this.withTimeout<WorkerResult>(slot, slot.api.process(Comlink.transfer(bytes, [bytes]), options));
       if (!result.ok && result.error.code === 'codec-crashed') healthy = false;
       if (result.ok && result.source.width * result.source.height >= this.opts.recycleAfterPixels) healthy = false;
       return result;

@@ -1,8 +1,9 @@
 import { expect, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export const fixture = (name: string) => resolve(__dirname, '../fixtures', name);
+export const fixture = (name: string) => resolve(dirname(fileURLToPath(import.meta.url)), '../fixtures', name);
 
 export function fixtureFile(name: string, mimeType = 'application/octet-stream') {
   return { name, mimeType, buffer: readFileSync(fixture(name)) };

@@ -112,3 +112,27 @@ test('unusable settings are explained instead of silently ignored', async ({ pag
   await expect(page.getByRole('alert')).toContainText('Width must be between 1 and 8192');
   await expect(thumbnails(page)).toHaveCount(0);
 });
+
+test('files dropped anywhere on the page are added', async ({ page }) => {
+  const png = fixtureFile('alpha.png', 'image/png');
+  const bmp = fixtureFile('rgb24.bmp', 'image/bmp');
+  const dataTransfer = await page.evaluateHandle(
+    ([a, b]) => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array(a!.bytes)], a!.name, { type: a!.type }));
+      dt.items.add(new File([new Uint8Array(b!.bytes)], b!.name, { type: b!.type }));
+      return dt;
+    },
+    [
+      { name: png.name, type: png.mimeType, bytes: Array.from(png.buffer) },
+      { name: bmp.name, type: bmp.mimeType, bytes: Array.from(bmp.buffer) },
+    ],
+  );
+  const target = page.getByRole('heading', { name: 'Thumbnail Generator' });
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('dragover', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+  await waitForAll(page, 2);
+  await expect(thumbnails(page).nth(0).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of alpha.png');
+  await expect(thumbnails(page).nth(1).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of rgb24.bmp');
+});

@@ -193,22 +193,17 @@ describe('BMP decode: hand-built files', () => {
     ]);
   });
 
-  it('4-bit palette with a short palette: an index past it is black, not a crash', () => {
-    // One row of 3 pixels: indices 1, 2, 15 (15 is beyond the 3-entry palette).
-    const file = buildBmp({
-      width: 3,
-      height: 1,
-      bitCount: 4,
-      colorsUsed: 3,
-      extra: palette(RED, GREEN, BLUE),
-      pixels: [0x12, 0xf0, 0, 0],
-    });
-    const img = decodeBmp(file);
+  it('4-bit palette with a short palette: indices inside it decode, one past it is corrupt', () => {
+    // One row of 3 pixels: indices 1, 2, then 2 or 15 (15 is beyond the 3-entry palette).
+    const build = (last: number) =>
+      buildBmp({ width: 3, height: 1, bitCount: 4, colorsUsed: 3, extra: palette(RED, GREEN, BLUE), pixels: [0x12, last << 4, 0, 0] });
+    const img = decodeBmp(build(2));
     expect([pixel(img, 0, 0), pixel(img, 1, 0), pixel(img, 2, 0)]).toEqual([
       [0, 255, 0, 255],
       [0, 0, 255, 255],
-      [0, 0, 0, 255],
+      [0, 0, 255, 255],
     ]);
+    expect(outcome(build(15))).toBe('corrupt');
   });
 
   it('8-bit palette, colours-used 0 means 256, top-down', () => {
@@ -255,18 +250,21 @@ describe('BMP decode: hand-built files', () => {
     expect(pixel(img, 3, 0)).toEqual([0, 0, 0, 0]);
   });
 
-  it('RLE that tries to overrun the buffer is clipped, never written outside', () => {
-    const rle = [
-      255, 1, // a run far wider than the 2-pixel row
-      0, 2, 255, 255, // a delta far past the image
-      0, 255, ...new Array<number>(256).fill(1), // absolute run of 255 past the edge (padded)
-      0, 1,
-    ];
+  it('an encoded RLE run spilling past the row end is clipped (real encoders do it)', () => {
+    const rle = [255, 1, 0, 0, 2, 0, 0, 1]; // a run far wider than the 2-pixel row, then row 2
     const file = buildBmp({ width: 2, height: 2, bitCount: 8, compression: 1, colorsUsed: 2, extra: palette(WHITE, RED), pixels: rle });
     const img = decodeBmp(file);
     expect(img.data.length).toBe(2 * 2 * 4);
     expect(pixel(img, 0, 1)).toEqual([255, 0, 0, 255]);
     expect(pixel(img, 1, 1)).toEqual([255, 0, 0, 255]);
+    expect(pixel(img, 0, 0)).toEqual([255, 255, 255, 255]);
+  });
+
+  it('RLE deltas or literal runs that leave the image are corrupt, never written outside', () => {
+    const build = (rle: number[]) =>
+      buildBmp({ width: 2, height: 2, bitCount: 8, compression: 1, colorsUsed: 2, extra: palette(WHITE, RED), pixels: rle });
+    expect(outcome(build([0, 2, 255, 255, 0, 1]))).toBe('corrupt'); // a delta far past the image
+    expect(outcome(build([0, 4, 1, 1, 1, 1, 0, 1]))).toBe('corrupt'); // 4 literal pixels in a 2-pixel row
   });
 
   it('RLE stream cut before its end is truncated', () => {
@@ -491,16 +489,16 @@ const BAD_EXPECTED: Record<string, ThumbnailErrorCode | 'ok'> = {
   'badheadersize.bmp': 'corrupt', // 66-byte info header: no such version
   'badpalettesize.bmp': 'corrupt', // 305 million palette entries, past the end of the file
   'badplanes.bmp': 'corrupt', // planes must be 1
-  // The six RLE attacks try to run past the rows and the image; every write is
-  // bounds-checked, out-of-image pixels are dropped, and what remains is shown.
-  'badrle.bmp': 'ok',
-  'badrle4.bmp': 'ok',
-  'badrle4bis.bmp': 'ok',
-  'badrle4ter.bmp': 'ok',
-  'badrlebis.bmp': 'ok',
-  'badrleter.bmp': 'ok',
+  // The six RLE attacks move or write past the image with deltas and literal runs:
+  // refused as corrupt before any out-of-bounds write.
+  'badrle.bmp': 'corrupt',
+  'badrle4.bmp': 'corrupt',
+  'badrle4bis.bmp': 'corrupt',
+  'badrle4ter.bmp': 'corrupt',
+  'badrlebis.bmp': 'corrupt',
+  'badrleter.bmp': 'corrupt',
   'badwidth.bmp': 'corrupt', // negative width
-  'pal8badindex.bmp': 'ok', // indices past the palette: drawn black, as most viewers do
+  'pal8badindex.bmp': 'corrupt', // indices past the palette: the colour is unknown, so the data is damaged
   'reallybig.bmp': 'truncated', // 3000000 x 2000000 claimed, 24 KB of data (probe reports the size; the pipeline's pixel limit refuses it first)
   'rgb16-880.bmp': 'ok', // blue mask 0: blue reads as 0 (compared with reference/rgb16-880.png below)
   'rletopdown.bmp': 'corrupt', // RLE cannot be top-down

@@ -278,12 +278,21 @@ function pixelLayout(h: BmpHeader): PixelLayout {
 // Palette
 
 /**
- * The colour table as packed RGBA bytes (4 per entry), opaque.
- * Sized to 2^bitCount so any index can be looked up without a bounds check:
- * entries the file does not define stay opaque black, which is what we show for
- * out-of-range indices (b/pal8badindex) instead of failing.
+ * The colour table: packed RGBA bytes (4 per entry, opaque), sized to 2^bitCount so
+ * a lookup never leaves the array, plus how many entries the file really defines.
+ * A pixel naming an undefined entry (b/pal8badindex) makes the file corrupt: the
+ * suite calls it invalid, and guessing a colour would hide the damage.
  */
-function readPalette(bytes: Uint8Array, h: BmpHeader, bitCount: number): Uint8Array {
+interface Palette {
+  rgba: Uint8Array;
+  defined: number;
+}
+
+function badIndex(index: number, palette: Palette): never {
+  throw corrupt(FORMAT, `a pixel uses colour ${index}, but the palette has only ${palette.defined} colours`);
+}
+
+function readPalette(bytes: Uint8Array, h: BmpHeader, bitCount: number): Palette {
   const maxEntries = 1 << bitCount;
   const entrySize = h.headerSize === CORE_HEADER ? 3 : 4;
   const start = h.infoEnd + (h.masks && h.headerSize === INFO_HEADER ? maskBytes(h.compression) : 0);
@@ -310,7 +319,7 @@ function readPalette(bytes: Uint8Array, h: BmpHeader, bitCount: number): Uint8Ar
     palette[i * 4 + 1] = bytes[from + 1]!;
     palette[i * 4 + 2] = bytes[from]!;
   }
-  return palette;
+  return { rgba: palette, defined: count };
 }
 
 function maskBytes(compression: number): number {
@@ -367,7 +376,8 @@ function checkMasks(masks: Masks, bitCount: number): void {
 
 type RowReader = (src: Uint8Array, srcAt: number, out: Uint8ClampedArray, outAt: number, width: number) => void;
 
-function indexedRowReader(bitCount: 1 | 2 | 4 | 8, palette: Uint8Array): RowReader {
+function indexedRowReader(bitCount: 1 | 2 | 4 | 8, table: Palette): RowReader {
+  const palette = table.rgba;
   const indexMask = (1 << bitCount) - 1;
   const perByteLog2 = 3 - Math.log2(bitCount); // 1 bit: 8 pixels a byte, so x >> 3
   const slotMask = (1 << perByteLog2) - 1;
@@ -376,7 +386,9 @@ function indexedRowReader(bitCount: 1 | 2 | 4 | 8, palette: Uint8Array): RowRead
       const byte = src[srcAt + (x >> perByteLog2)]!;
       // The leftmost pixel sits in the most significant bits.
       const shift = 8 - bitCount * ((x & slotMask) + 1);
-      const p = ((byte >> shift) & indexMask) * 4;
+      const index = (byte >> shift) & indexMask;
+      if (index >= table.defined) badIndex(index, table);
+      const p = index * 4;
       const o = outAt + x * 4;
       out[o] = palette[p]!;
       out[o + 1] = palette[p + 1]!;
@@ -480,11 +492,12 @@ function allocate(width: number, height: number): RawImage {
  * or left by an early end-of-line / end-of-bitmap) stay transparent black: that
  * is bmpsuite's first-choice rendering of q/pal8rletrns and q/pal8rlecut.
  *
- * The stream is hostile input (b/badrle*): every write is checked against the
- * row and the image, runs past the right edge are clipped, and data past the
- * last row is ignored.
+ * The stream is hostile input (b/badrle*): a run or delta that would paint
+ * outside the image makes the file corrupt (the suite calls these invalid),
+ * and nothing is ever written out of bounds.
  */
-function decodeRle(bytes: Uint8Array, h: BmpHeader, bitCount: 4 | 8, palette: Uint8Array): RawImage {
+function decodeRle(bytes: Uint8Array, h: BmpHeader, bitCount: 4 | 8, table: Palette): RawImage {
+  const palette = table.rgba;
   const { width, height } = h;
   if (h.dataOffset > bytes.length) throw truncated(FORMAT);
   // Unlike plain rows, RLE can claim a vast image in a few bytes (everything not
@@ -501,15 +514,16 @@ function decodeRle(bytes: Uint8Array, h: BmpHeader, bitCount: 4 | 8, palette: Ui
   let x = 0;
   let y = 0; // rows counted from the bottom, as stored
 
+  const outside = () => corrupt(FORMAT, 'its RLE data paints outside the image');
   const put = (index: number) => {
-    if (x < width && y < height) {
-      const o = ((height - 1 - y) * width + x) * 4;
-      const p = index * 4; // the palette has 2^bitCount entries, so index is in range
-      out[o] = palette[p]!;
-      out[o + 1] = palette[p + 1]!;
-      out[o + 2] = palette[p + 2]!;
-      out[o + 3] = 255;
-    }
+    if (x >= width || y >= height) throw outside();
+    if (index >= table.defined) badIndex(index, table);
+    const o = ((height - 1 - y) * width + x) * 4;
+    const p = index * 4;
+    out[o] = palette[p]!;
+    out[o + 1] = palette[p + 1]!;
+    out[o + 2] = palette[p + 2]!;
+    out[o + 3] = 255;
     x++;
   };
 
@@ -522,8 +536,9 @@ function decodeRle(bytes: Uint8Array, h: BmpHeader, bitCount: 4 | 8, palette: Ui
     pos += 2;
 
     if (count > 0) {
-      // Encoded run. RLE4 alternates the two nibbles of the value.
-      // x is capped so a run of junk cannot spin far beyond the row.
+      // Encoded run. RLE4 alternates the two nibbles of the value. Real encoders
+      // (Pillow's hopper_rle8_row_overflow) let a run spill past the row's end;
+      // the spill is clipped, as Pillow and ImageMagick do.
       const n = Math.min(count, Math.max(0, width - x));
       for (let i = 0; i < n; i++) put(bitCount === 8 ? value : i % 2 === 0 ? value >> 4 : value & 0x0f);
       x += count - n;
@@ -543,11 +558,13 @@ function decodeRle(bytes: Uint8Array, h: BmpHeader, bitCount: 4 | 8, palette: Ui
       x += bytes[pos]!;
       y += bytes[pos + 1]!;
       pos += 2;
+      if (x > width || y > height) throw outside();
     } else {
       // Absolute mode: `value` literal pixels, padded to a 16-bit boundary.
       const n = value;
       const dataBytes = bitCount === 8 ? n : Math.ceil(n / 2);
       if (pos + dataBytes > bytes.length) throw truncated(FORMAT);
+      if (n > width - x) throw outside();
       for (let i = 0; i < n; i++) {
         if (bitCount === 8) put(bytes[pos + i]!);
         else {

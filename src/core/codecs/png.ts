@@ -1,0 +1,308 @@
+/**
+ * PNG: chunk structure checked in TypeScript, pixels decoded by the Rust `png`
+ * crate (via @jsquash/png, 8-bit RGBA out), written by the same module.
+ *
+ * Why check the structure here rather than let the decoder find the damage:
+ * - the WASM decoder says only "`unwrap_throw` failed", never why;
+ * - each failed decode leaks WASM memory (about the decoded image's size: a cut
+ *   3 MP PNG leaked 13 MB per attempt, and after a few hundred small failures a
+ *   good file crashed with "memory access out of bounds"), and jSquash offers no
+ *   way to start a fresh instance.
+ * So truncation, missing chunks, bad headers and checksum errors are caught
+ * before any WASM runs, with a message that names the problem. What is left for
+ * the decoder to find is damage inside the compressed data.
+ */
+import decodePng, { init as initPngDecoder } from '@jsquash/png/decode.js';
+import encodePng, { init as initPngEncoder } from '@jsquash/png/encode.js';
+import { corrupt, ThumbnailError, truncated } from '../errors';
+import { readExifOrientation } from '../exif';
+import { createRawImage, type Orientation, type RawImage } from '../image';
+import { toArrayBuffer, type Codec, type ImageInfo } from './codec';
+import { providedWasm } from './wasm';
+
+const FORMAT = 'PNG';
+const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
+/** Largest width/height the PNG spec allows (2^31 - 1). */
+const MAX_DIMENSION = 0x7fffffff;
+
+// ---------------------------------------------------------------------------
+// Chunks
+
+interface PngChunk {
+  type: string;
+  /** Offset of the chunk's data (after length and type). */
+  start: number;
+  length: number;
+}
+
+/** How a walk over the chunks ended. */
+type ChunkWalkEnd =
+  | 'iend' // reached IEND: complete file
+  | 'stopped' // reached the chunk the caller asked to stop at
+  | 'no-iend' // the bytes ran out exactly between chunks, before IEND
+  | 'truncated' // the bytes ran out inside a chunk
+  | 'bad-chunk'; // a chunk type that is not four ASCII letters: garbage, not PNG
+
+interface ChunkWalk {
+  chunks: PngChunk[];
+  end: ChunkWalkEnd;
+}
+
+function readUint32(bytes: Uint8Array, at: number): number {
+  return new DataView(bytes.buffer, bytes.byteOffset + at, 4).getUint32(0);
+}
+
+function isChunkType(bytes: Uint8Array, at: number): boolean {
+  for (let i = at; i < at + 4; i++) {
+    const c = bytes[i] ?? 0;
+    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a))) return false;
+  }
+  return true;
+}
+
+/** Walks the chunks after the signature, up to IEND or (before reading it) the chunk named `stopAt`. */
+function walkChunks(bytes: Uint8Array, stopAt?: string): ChunkWalk {
+  const chunks: PngChunk[] = [];
+  let pos = SIGNATURE.length;
+  while (pos < bytes.length) {
+    if (pos + 8 > bytes.length) return { chunks, end: 'truncated' };
+    if (!isChunkType(bytes, pos + 4)) return { chunks, end: 'bad-chunk' };
+    const length = readUint32(bytes, pos);
+    const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
+    if (type === stopAt) return { chunks, end: 'stopped' };
+    if (pos + 12 + length > bytes.length) return { chunks, end: 'truncated' };
+    chunks.push({ type, start: pos + 8, length });
+    if (type === 'IEND') return { chunks, end: 'iend' };
+    pos += 12 + length;
+  }
+  return { chunks, end: 'no-iend' };
+}
+
+let crcTable: Uint32Array | undefined;
+
+/** CRC-32 (ISO 3309) over a chunk's type and data, as PNG stores after each chunk. */
+function chunkCrc(bytes: Uint8Array, chunk: PngChunk): number {
+  crcTable ??= Uint32Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  let crc = 0xffffffff;
+  for (let i = chunk.start - 4; i < chunk.start + chunk.length; i++) {
+    crc = (crcTable[(crc ^ (bytes[i] ?? 0)) & 0xff] ?? 0) ^ (crc >>> 8);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+function crcMatches(bytes: Uint8Array, chunk: PngChunk): boolean {
+  return chunkCrc(bytes, chunk) === readUint32(bytes, chunk.start + chunk.length);
+}
+
+/**
+ * Critical chunks must have a correct checksum (libpng's rule too); damage in
+ * ancillary chunks (text, metadata) is ignored, as it does not touch the pixels.
+ */
+function checkCriticalChecksums(bytes: Uint8Array, chunks: readonly PngChunk[]): void {
+  for (const chunk of chunks) {
+    const critical = chunk.type === 'IHDR' || chunk.type === 'PLTE' || chunk.type === 'IDAT' || chunk.type === 'IEND';
+    if (critical && !crcMatches(bytes, chunk)) throw corrupt(FORMAT, `the checksum of its ${chunk.type} chunk is wrong`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Header
+
+interface PngHeader {
+  width: number;
+  height: number;
+  bitDepth: number;
+  colorType: number;
+}
+
+/** Bit depths the spec allows for each colour type. */
+const BIT_DEPTHS: Readonly<Record<number, readonly number[]>> = {
+  0: [1, 2, 4, 8, 16], // greyscale
+  2: [8, 16], // RGB
+  3: [1, 2, 4, 8], // palette
+  4: [8, 16], // greyscale + alpha
+  6: [8, 16], // RGBA
+};
+
+function readHeader(bytes: Uint8Array): PngHeader {
+  if (bytes.length < SIGNATURE.length) throw truncated(FORMAT);
+  if (!SIGNATURE.every((b, i) => bytes[i] === b)) {
+    // sniff() matched '\x89PNG'; the rest differs, typically after a text-mode transfer rewrote line ends.
+    throw corrupt(FORMAT, 'its signature is damaged (was it sent as text, changing the line ends?)');
+  }
+  if (bytes.length < SIGNATURE.length + 8 + 13 + 4) throw truncated(FORMAT);
+  const ihdr: PngChunk = { type: 'IHDR', start: 16, length: readUint32(bytes, 8) };
+  if (String.fromCharCode(...bytes.subarray(12, 16)) !== 'IHDR') throw corrupt(FORMAT, 'it does not start with a header (IHDR) chunk');
+  if (ihdr.length !== 13) throw corrupt(FORMAT, 'its header (IHDR) chunk has the wrong size');
+  if (!crcMatches(bytes, ihdr)) throw corrupt(FORMAT, 'the checksum of its header (IHDR) chunk is wrong');
+
+  const width = readUint32(bytes, 16);
+  const height = readUint32(bytes, 20);
+  const [bitDepth = 0, colorType = 0, compression, filter, interlace] = bytes.subarray(24, 29);
+  if (width === 0 || height === 0) throw corrupt(FORMAT, `the image ${width === 0 ? 'width' : 'height'} is 0`);
+  if (width > MAX_DIMENSION || height > MAX_DIMENSION) throw corrupt(FORMAT, 'its width or height is beyond what PNG allows');
+  const depths = BIT_DEPTHS[colorType];
+  if (!depths) throw corrupt(FORMAT, `colour type ${colorType} does not exist`);
+  if (!depths.includes(bitDepth)) throw corrupt(FORMAT, `bit depth ${bitDepth} is not allowed for colour type ${colorType}`);
+  if (compression !== 0 || filter !== 0 || (interlace !== 0 && interlace !== 1)) {
+    throw corrupt(FORMAT, 'its header names an unknown compression, filter or interlace method');
+  }
+  return { width, height, bitDepth, colorType };
+}
+
+// ---------------------------------------------------------------------------
+// Orientation
+
+/** tEXt keyword under which ImageMagick stores EXIF, followed by the keyword's NUL separator. */
+const RAW_EXIF_KEYWORD = 'Raw profile type exif\0';
+
+function latin1(bytes: Uint8Array): string {
+  return new TextDecoder('latin1').decode(bytes);
+}
+
+/**
+ * ImageMagick (before eXIf existed) stores EXIF as a tEXt chunk
+ * "Raw profile type exif" whose text is "\nexif\n<length>\n<hex digits>"; the
+ * bytes are a JPEG APP1 payload ('Exif\0\0' + TIFF). Pillow reads it; so do we.
+ */
+function rawProfileExif(bytes: Uint8Array, chunk: PngChunk): Uint8Array | undefined {
+  const keyword = latin1(bytes.subarray(chunk.start, chunk.start + RAW_EXIF_KEYWORD.length));
+  if (keyword !== RAW_EXIF_KEYWORD) return undefined;
+  const text = latin1(bytes.subarray(chunk.start + RAW_EXIF_KEYWORD.length, chunk.start + chunk.length));
+  const hex = text.split('\n').slice(3).join('').replace(/\s+/g, '');
+  const exif = new Uint8Array(Math.floor(hex.length / 2));
+  for (let i = 0; i < exif.length; i++) exif[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16) || 0;
+  return exif;
+}
+
+/**
+ * The eXIf chunk's orientation (the standard place, before IDAT), else that of
+ * ImageMagick's raw-profile text chunk, else 1. Browsers read only eXIf; the
+ * text form is old but ImageMagick 6 still writes it.
+ */
+function orientationOf(bytes: Uint8Array, chunks: readonly PngChunk[]): Orientation {
+  const exif = chunks.find((c) => c.type === 'eXIf');
+  if (exif) return readExifOrientation(bytes.subarray(exif.start, exif.start + exif.length));
+  for (const chunk of chunks) {
+    const raw = chunk.type === 'tEXt' ? rawProfileExif(bytes, chunk) : undefined;
+    if (raw) return readExifOrientation(raw);
+  }
+  return 1;
+}
+
+function probe(bytes: Uint8Array): ImageInfo {
+  const { width, height } = readHeader(bytes);
+  // Metadata that matters for orientation sits before the image data; stop there.
+  const { chunks } = walkChunks(bytes, 'IDAT');
+  return { format: 'png', width, height, orientation: orientationOf(bytes, chunks) };
+}
+
+// ---------------------------------------------------------------------------
+// Decode
+
+let pngReady: Promise<unknown> | undefined;
+
+/**
+ * One WASM module serves decode and encode. Each jSquash entry keeps its own
+ * "initialised" flag but they share the wasm-bindgen glue, which instantiates
+ * once: initialising decode first and encode after it reuses that instance.
+ */
+function ensurePng(): Promise<unknown> {
+  pngReady ??= (async () => {
+    const module = providedWasm().png;
+    await initPngDecoder(module);
+    await initPngEncoder(module);
+  })();
+  return pngReady;
+}
+
+const ANIMATION_CHUNKS = new Set(['acTL', 'fcTL', 'fdAT']);
+
+/**
+ * The file without its APNG animation chunks. We show the default image (IDAT),
+ * which every non-APNG decoder shows; the animation chunks can then only make
+ * the decode fail (sequence gaps, frame counts), never improve it.
+ */
+function withoutAnimation(bytes: Uint8Array, chunks: readonly PngChunk[]): Uint8Array {
+  if (!chunks.some((c) => ANIMATION_CHUNKS.has(c.type))) return bytes;
+  const kept = chunks.filter((c) => !ANIMATION_CHUNKS.has(c.type));
+  const size = SIGNATURE.length + kept.reduce((sum, c) => sum + 12 + c.length, 0);
+  const out = new Uint8Array(size);
+  out.set(bytes.subarray(0, SIGNATURE.length));
+  let pos = SIGNATURE.length;
+  for (const c of kept) {
+    out.set(bytes.subarray(c.start - 8, c.start + c.length + 4), pos);
+    pos += 12 + c.length;
+  }
+  return out;
+}
+
+/** Everything that can be wrong with the chunk structure, found before the WASM decoder runs. */
+function checkStructure(bytes: Uint8Array, header: PngHeader, walk: ChunkWalk): void {
+  if (walk.end === 'truncated') throw truncated(FORMAT);
+  if (walk.end === 'bad-chunk') throw corrupt(FORMAT, 'it contains a damaged chunk (not a valid chunk name)');
+  const types = new Set(walk.chunks.map((c) => c.type));
+  if (!types.has('IDAT')) {
+    throw walk.end === 'no-iend' ? truncated(FORMAT) : corrupt(FORMAT, 'it has no image data (IDAT chunk)');
+  }
+  if (header.colorType === 3 && !types.has('PLTE')) throw corrupt(FORMAT, 'it is a palette image without a palette');
+  checkCriticalChecksums(bytes, walk.chunks);
+}
+
+async function decode(bytes: Uint8Array): Promise<RawImage> {
+  const header = readHeader(bytes);
+  const walk = walkChunks(bytes);
+  checkStructure(bytes, header, walk);
+  await ensurePng();
+  let image: ImageData;
+  try {
+    image = await decodePng(toArrayBuffer(withoutAnimation(bytes, walk.chunks)));
+  } catch (e) {
+    if (e instanceof WebAssembly.RuntimeError) {
+      throw new ThumbnailError('codec-crashed', `The PNG decoder crashed (${e.message}).`);
+    }
+    // The decoder gives no reason; the structure was sound, so the compressed data is at fault.
+    if (walk.end === 'no-iend') throw truncated(FORMAT);
+    throw corrupt(FORMAT, 'its compressed image data is damaged');
+  }
+  if (image.width !== header.width || image.height !== header.height) {
+    throw new ThumbnailError('corrupt', `This PNG file is damaged: it decoded to ${image.width}×${image.height}, not the ${header.width}×${header.height} its header says.`);
+  }
+  return createRawImage(image.width, image.height, image.data);
+}
+
+// ---------------------------------------------------------------------------
+// Encode
+
+async function encode(image: RawImage): Promise<Uint8Array> {
+  await ensurePng();
+  // jSquash's PNG encoder reads data.buffer whole, ignoring the view's offset:
+  // hand it a view that owns its buffer exactly.
+  const data = image.data.byteOffset === 0 && image.data.byteLength === image.data.buffer.byteLength ? image.data : image.data.slice();
+  try {
+    // It types its input as the DOM ImageData; it reads only width, height and data.
+    const output = await encodePng({ width: image.width, height: image.height, data } as unknown as ImageData);
+    return new Uint8Array(output);
+  } catch (e) {
+    throw new ThumbnailError('codec-crashed', `The PNG encoder failed (${e instanceof Error ? e.message : String(e)}).`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+
+export const pngCodec: Codec = {
+  format: 'png',
+  label: 'PNG',
+  mimeType: 'image/png',
+  extension: 'png',
+  keepsAlpha: true,
+  // The first four bytes ('\x89PNG') are enough to know it is meant as PNG; readHeader() checks the rest.
+  sniff: (bytes) => bytes.length >= 4 && SIGNATURE.slice(0, 4).every((b, i) => bytes[i] === b),
+  probe,
+  decode,
+  encode,
+};

@@ -1,0 +1,43 @@
+/**
+ * One conformance job per message, in a worker thread, so that a file that hangs
+ * or crashes the codec can be killed without taking the whole run down.
+ * Started by tests/unit/conformance.test.ts with tsx as the loader.
+ */
+import { readFileSync } from 'node:fs';
+import { parentPort } from 'node:worker_threads';
+import { toErrorData } from '../../src/core/errors';
+import { generateThumbnail } from '../../src/core/pipeline';
+import { provideNodeWasm } from './wasm-node';
+
+export interface ConformanceJob {
+  id: number;
+  path: string;
+}
+
+export type ConformanceOutcome =
+  | { id: number; ok: true; width: number; height: number; sourceWidth: number; sourceHeight: number; ms: number }
+  | { id: number; ok: false; code: string; message: string; ms: number };
+
+const ready = provideNodeWasm();
+
+parentPort!.on('message', async (job: ConformanceJob) => {
+  await ready;
+  const started = performance.now();
+  let outcome: ConformanceOutcome;
+  try {
+    const thumb = await generateThumbnail(new Uint8Array(readFileSync(job.path)), {});
+    outcome = {
+      id: job.id,
+      ok: true,
+      width: thumb.width,
+      height: thumb.height,
+      sourceWidth: thumb.source.width,
+      sourceHeight: thumb.source.height,
+      ms: performance.now() - started,
+    };
+  } catch (e) {
+    const err = toErrorData(e);
+    outcome = { id: job.id, ok: false, code: err.code, message: err.message, ms: performance.now() - started };
+  }
+  parentPort!.postMessage(outcome);
+});

@@ -1,0 +1,169 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { jpegCodec } from '../../src/core/codecs/jpeg';
+import { pngCodec } from '../../src/core/codecs/png';
+import { codecFor } from '../../src/core/codecs/registry';
+import { ThumbnailError } from '../../src/core/errors';
+import { createRawImage, type RawImage } from '../../src/core/image';
+import type { ThumbnailOptions } from '../../src/core/options';
+import { generateThumbnail } from '../../src/core/pipeline';
+import { provideNodeWasm } from '../support/wasm-node';
+
+beforeAll(provideNodeWasm);
+
+const FIXTURES = resolve(__dirname, '../fixtures');
+const CORPUS = resolve(__dirname, '../../../shared/corpus');
+const fixture = (name: string) => new Uint8Array(readFileSync(resolve(FIXTURES, name)));
+
+async function thumb(bytes: Uint8Array, options: Partial<ThumbnailOptions> = {}) {
+  const t = await generateThumbnail(bytes, options);
+  const pixels = await codecFor(t.format).decode(t.bytes);
+  return { ...t, pixels };
+}
+
+async function errorOf(bytes: Uint8Array, options: Partial<ThumbnailOptions> = {}): Promise<ThumbnailError> {
+  try {
+    await generateThumbnail(bytes, options);
+  } catch (e) {
+    expect(e).toBeInstanceOf(ThumbnailError);
+    return e as ThumbnailError;
+  }
+  throw new Error('expected a ThumbnailError');
+}
+
+const px = (img: RawImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
+
+/** Mean absolute difference per channel of two same-size images. */
+function meanDifference(a: RawImage, b: RawImage): number {
+  expect([a.width, a.height]).toEqual([b.width, b.height]);
+  let sum = 0;
+  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
+  return sum / a.data.length;
+}
+
+/** A half-transparent-left, opaque-blue-right test card. */
+function halfTransparent(width: number, height: number): RawImage {
+  const img = createRawImage(width, height);
+  for (let y = 0; y < height; y++)
+    for (let x = 0; x < width; x++) img.data.set(x < width / 2 ? [255, 0, 0, 0] : [0, 0, 255, 255], (y * width + x) * 4);
+  return img;
+}
+
+/** Inserts an APP1 Exif segment with the given orientation right after the JPEG's SOI. */
+function withOrientation(jpeg: Uint8Array, orientation: number): Uint8Array {
+  // Big-endian TIFF: header, IFD0 with one entry (0x0112 SHORT 1 = orientation), next IFD 0.
+  const tiff = [0x4d, 0x4d, 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, orientation, 0, 0, 0, 0, 0, 0];
+  const payload = [0x45, 0x78, 0x69, 0x66, 0, 0, ...tiff];
+  const length = payload.length + 2;
+  const segment = [0xff, 0xe1, length >> 8, length & 0xff, ...payload];
+  return new Uint8Array([...jpeg.subarray(0, 2), ...segment, ...jpeg.subarray(2)]);
+}
+
+describe('generateThumbnail', () => {
+  it('fits a photo inside 256x256 by default and keeps its format', async () => {
+    const t = await thumb(fixture('landscape.jpg'));
+    expect([t.width, t.height, t.format, t.mimeType]).toEqual([256, 171, 'jpeg', 'image/jpeg']);
+    expect([t.pixels.width, t.pixels.height]).toEqual([256, 171]);
+    expect(t.source).toEqual({ format: 'jpeg', width: 1800, height: 1200, orientation: 1 });
+  });
+
+  it('turns every EXIF orientation into the same upright picture', async () => {
+    // A 60x40 picture with a distinct top-left corner, stored pre-transformed for each
+    // orientation by un-doing what the tag says; the thumbnail must always look alike.
+    const upright = createRawImage(60, 40);
+    for (let y = 0; y < 40; y++) for (let x = 0; x < 60; x++) upright.data.set(x < 20 && y < 15 ? [250, 20, 20, 255] : [20, 20, 250, 255], (y * 60 + x) * 4);
+    const { applyOrientation } = await import('../../src/core/orient');
+    // The stored image for tag o is the one that orientation o turns upright:
+    // apply the inverse transform (6 and 8 are each other's inverse; the rest are their own).
+    const inverse = { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5, 6: 8, 7: 7, 8: 6 } as const;
+    const reference = await thumb(await jpegCodec.encode!(upright, { quality: 95 }));
+    for (const o of [2, 3, 4, 5, 6, 7, 8] as const) {
+      const stored = applyOrientation(upright, inverse[o]);
+      const t = await thumb(withOrientation(await jpegCodec.encode!(stored, { quality: 95 }), o));
+      expect([t.width, t.height], `orientation ${o}`).toEqual([60, 40]);
+      expect(t.source.orientation).toBe(o);
+      expect(meanDifference(t.pixels, reference.pixels), `orientation ${o}`).toBeLessThan(4);
+      expect(px(t.pixels, 2, 2)[0], `orientation ${o} top-left is red`).toBeGreaterThan(200);
+    }
+  });
+
+  it('keeps alpha in PNG output and flattens it onto the background for JPEG', async () => {
+    const png = await pngCodec.encode!(halfTransparent(40, 20), { quality: 80 });
+    const kept = await thumb(png);
+    expect(px(kept.pixels, 0, 10)[3]).toBe(0);
+    const flat = await thumb(png, { format: 'jpeg', background: '#00ff00' });
+    const [r, g, b] = px(flat.pixels, 2, 10);
+    expect(g).toBeGreaterThan(230);
+    expect(r! + b!).toBeLessThan(40);
+  });
+
+  it('letterboxes contain with the background colour', async () => {
+    const t = await thumb(fixture('landscape.jpg'), { width: 100, height: 100, fit: 'contain', format: 'png', background: '#ff0000' });
+    expect([t.width, t.height]).toEqual([100, 100]);
+    expect(px(t.pixels, 50, 2)).toEqual([255, 0, 0, 255]);
+    expect(px(t.pixels, 50, 97)).toEqual([255, 0, 0, 255]);
+  });
+
+  it('gives BMP for BMP input and PNG for GIF input when the format is "same"', async () => {
+    expect((await thumb(fixture('rgb24.bmp'))).format).toBe('bmp');
+    const gif = new Uint8Array([
+      0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 255, 0, 0, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3b,
+    ]);
+    const t = await thumb(gif);
+    expect([t.format, t.width, t.height]).toEqual(['png', 1, 1]);
+  });
+
+  it('converts to WebP when asked', async () => {
+    const t = await thumb(fixture('alpha.png'), { format: 'webp', quality: 90 });
+    expect(t.mimeType).toBe('image/webp');
+    expect([t.pixels.width, t.pixels.height]).toEqual([32, 32]);
+  });
+
+  it('refuses images over the pixel limit from the header, before decoding', async () => {
+    // A PNG header claiming 20000x20000 followed by nothing: decoding would fail,
+    // so a 'too-large' answer proves the limit was checked first.
+    const big = fixture('alpha.png').slice(0, 33);
+    const header = new DataView(big.buffer);
+    header.setUint32(16, 20000);
+    header.setUint32(20, 20000);
+    header.setUint32(29, crc32(big.subarray(12, 29))); // keep the IHDR checksum valid
+    const e = await errorOf(big);
+    expect(e.code).toBe('too-large');
+    expect(e.message).toContain('20000 × 20000');
+    expect((await errorOf(fixture('landscape.jpg'), { maxPixels: 1_000_000 })).code).toBe('too-large');
+  });
+
+  it.each([
+    ['empty', new Uint8Array(0), 'empty'],
+    ['text', new TextEncoder().encode('hello, not an image'), 'unsupported-format'],
+    ['a PDF', new TextEncoder().encode('%PDF-1.7 ...'), 'unsupported-format'],
+  ])('gives a typed error for %s', async (_, bytes, code) => {
+    expect((await errorOf(bytes)).code).toBe(code);
+  });
+
+  it('gives a typed error for a truncated or scrambled photo', async () => {
+    const jpeg = fixture('landscape.jpg');
+    const cut = await errorOf(jpeg.slice(0, 300));
+    expect(['truncated', 'corrupt']).toContain(cut.code);
+    const scrambled = jpeg.slice();
+    for (let i = 200; i < 2000; i++) scrambled[i] = (i * 7919) & 0xff;
+    expect(['truncated', 'corrupt']).toContain((await errorOf(scrambled)).code);
+  });
+});
+
+const corpusPresent = existsSync(resolve(CORPUS, 'exif-orientation'));
+if (!corpusPresent) console.warn(`[pipeline.test] ${CORPUS} is absent: the corpus orientation comparison is skipped on this machine.`);
+
+describe.skipIf(!corpusPresent)('EXIF orientation examples from the corpus', () => {
+  it('all nine Landscape_N and Portrait_N files give the same upright thumbnail', async () => {
+    for (const kind of ['Landscape', 'Portrait']) {
+      const reference = await thumb(new Uint8Array(readFileSync(resolve(CORPUS, `exif-orientation/${kind}_1.jpg`))));
+      for (let n = 0; n <= 8; n++) {
+        const t = await thumb(new Uint8Array(readFileSync(resolve(CORPUS, `exif-orientation/${kind}_${n}.jpg`))));
+        expect(meanDifference(t.pixels, reference.pixels), `${kind}_${n}`).toBeLessThan(6);
+      }
+    }
+  });
+});
