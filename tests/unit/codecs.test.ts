@@ -425,6 +425,16 @@ describe('errors', () => {
     await expectThumbnailError(() => gifCodec.decode(gif), 'too-large');
   });
 
+  it('GIF: an LZW code beyond the table is corrupt (omggif alone loops forever on this 36-byte file)', async () => {
+    // 2×2 screen, 2 colours; image data with 3-bit codes 0, 7, 7 then 4-bit 7: the second code lies beyond
+    // the table, and omggif then makes entry 7 its own prefix and chases it for ever.
+    const gif = Uint8Array.of(
+      ...new TextEncoder().encode('GIF89a'), 2, 0, 2, 0, 0x80, 0, 0, 0, 0, 0, 255, 255, 255,
+      0x2c, 0, 0, 0, 0, 2, 0, 2, 0, 0, 2, 3, 0xf8, 0xaf, 0x00, 0, 0x3b,
+    );
+    await expectThumbnailError(() => gifCodec.decode(gif), 'corrupt');
+  });
+
   it.each(CODECS.map((c) => [c.format, c] as const))(
     '%s: damaged and cut copies give an image or a ThumbnailError, never anything else',
     async (_, codec) => {

@@ -136,6 +136,57 @@ function readImageDescriptor(
 // ---------------------------------------------------------------------------
 // Decode
 
+/** LZW codes never exceed 12 bits, so the table holds at most 4096 entries. */
+const LZW_TABLE_SIZE = 4096;
+
+/**
+ * omggif follows LZW codes without checking them, and a code beyond the end of
+ * the table can become its own prefix: decoding then loops forever (found by
+ * fuzzing: three flipped bytes in a valid GIF hung the worker). This pass reads
+ * the codes exactly as omggif does and refuses such a stream, so every code it
+ * lets through points at an entry that exists and chasing prefixes terminates.
+ */
+function checkLzwCodes(bytes: Uint8Array, frame: FirstFrame): void {
+  const minCodeSize = bytes[frame.dataStart] ?? 0;
+  const clear = 1 << minCodeSize;
+  const endOfInformation = clear + 1;
+  let codeSize = minCodeSize + 1;
+  let next = endOfInformation + 1;
+  let previous = -1; // none yet, as after a clear code
+  let bits = 0;
+  let bitCount = 0;
+  let pos = frame.dataStart + 1;
+  let blockLeft = 0;
+  for (;;) {
+    while (bitCount < codeSize) {
+      if (blockLeft === 0) {
+        blockLeft = bytes[pos++] ?? 0;
+        if (blockLeft === 0) return; // the data ends; omggif stops here too
+      }
+      bits |= (bytes[pos++] ?? 0) << bitCount;
+      bitCount += 8;
+      blockLeft--;
+    }
+    const code = bits & ((1 << codeSize) - 1);
+    bits >>>= codeSize;
+    bitCount -= codeSize;
+    if (code === clear) {
+      codeSize = minCodeSize + 1;
+      next = endOfInformation + 1;
+      previous = -1;
+      continue;
+    }
+    if (code === endOfInformation) return;
+    // A code may name the entry about to be made (next) only when there is a previous code to build it from.
+    if (code > next || (code === next && previous < 0)) throw corrupt(FORMAT, 'its compressed image data is damaged');
+    if (previous >= 0 && next < LZW_TABLE_SIZE) {
+      next++;
+      if (next === 1 << codeSize && codeSize < 12) codeSize++;
+    }
+    previous = code;
+  }
+}
+
 /** Log2 of a table size minus one, as the packed fields store it (2 entries -> 0, 256 -> 7). */
 function sizeBits(entries: number): number {
   return Math.log2(entries) - 1;
@@ -191,6 +242,7 @@ function decodeFirstFrame(bytes: Uint8Array): RawImage {
       `This GIF's first frame declares ${frame.width}×${frame.height} pixels on a ${width}×${height} screen; it is too large to decode.`,
     );
   }
+  checkLzwCodes(bytes, frame);
   const pixels = new Uint8Array(frame.width * frame.height * 4);
   try {
     new GifReader(oneFrameGif(bytes, frame)).decodeAndBlitFrameRGBA(0, pixels);

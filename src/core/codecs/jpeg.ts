@@ -15,7 +15,7 @@
  *   bytes") do not stop it: a truncated file decodes with its missing part grey,
  *   which is what browsers show too, so we keep that image.
  */
-import initDecodeUntyped, { init as initDecoderUntyped } from '@jsquash/jpeg/decode.js';
+import decodeWithLibjpeg, { init as initDecoderUntyped } from '@jsquash/jpeg/decode.js';
 import encodeJpeg, { init as initEncoderUntyped } from '@jsquash/jpeg/encode.js';
 import jpegJs from 'jpeg-js';
 import { corrupt, ThumbnailError, truncated, unsupportedFeature } from '../errors';
@@ -37,7 +37,6 @@ type EmscriptenInit = (
 ) => Promise<unknown>;
 const initDecoder = initDecoderUntyped as unknown as EmscriptenInit;
 const initEncoder = initEncoderUntyped as unknown as EmscriptenInit;
-const decodeWithLibjpeg = initDecodeUntyped;
 
 // ---------------------------------------------------------------------------
 // Probe
@@ -128,9 +127,13 @@ async function decodeOnce(bytes: Uint8Array): Promise<RawImage | ThumbnailError 
     return createRawImage(image.width, image.height, image.data);
   } catch (e) {
     void freshDecoder();
-    if (isExitStatus(e)) return libjpegFailure(libjpegMessages);
-    const text = e instanceof Error ? e.message : String(e);
-    return new ThumbnailError('codec-crashed', `The JPEG decoder crashed (${text}).`);
+    if (e instanceof WebAssembly.RuntimeError) {
+      return new ThumbnailError('codec-crashed', `The JPEG decoder crashed (${e.message}).`);
+    }
+    // exit(1) after libjpeg's message, or jSquash's own "Decoding error": either way the messages say why.
+    return isExitStatus(e) || libjpegMessages.length > 0
+      ? libjpegFailure(libjpegMessages)
+      : corrupt(FORMAT, e instanceof Error ? e.message : String(e));
   }
 }
 
