@@ -7,9 +7,10 @@ import type { ThumbnailWorkerApi, WorkerResult } from '../worker/protocol';
  *
  * - At most `size` jobs run at once; the rest wait in FIFO order, so a batch of
  *   100 files never has more than one job per worker in flight.
- * - A worker is replaced (terminated and re-created on next use) after a WASM
- *   crash, after a job that timed out, and after a very large image: WASM memory
- *   never shrinks, so a worker that decoded 24 MP keeps ~850 MB (DESIGN.md §3).
+ * - A worker is replaced (terminated and re-created) after any failed image
+ *   (a WASM abort or a leaking decoder), after a job that timed out, and after a
+ *   very large image: WASM memory never shrinks, so a worker that decoded 24 MP
+ *   keeps ~850 MB (DESIGN.md §3).
  */
 export interface PoolOptions {
   size: number;
@@ -60,7 +61,10 @@ export class WorkerPool {
     let healthy = true;
     try {
       const result: WorkerResult = await this.withTimeout<WorkerResult>(slot, slot.api.process(Comlink.transfer(bytes, [bytes]), options));
-      if (!result.ok && result.error.code === 'codec-crashed') healthy = false;
+      // Any failed image may have left a codec in a bad state: jSquash's PNG decoder
+      // leaks its buffers on every failed decode, and a WASM abort leaves module
+      // state undefined. Failures are rare; a fresh worker is cheap.
+      if (!result.ok) healthy = false;
       if (result.ok && result.source.width * result.source.height >= this.opts.recycleAfterPixels) healthy = false;
       return result;
     } catch (e) {

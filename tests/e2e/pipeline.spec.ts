@@ -136,3 +136,27 @@ test('files dropped anywhere on the page are added', async ({ page }) => {
   await expect(thumbnails(page).nth(0).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of alpha.png');
   await expect(thumbnails(page).nth(1).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of rgb24.bmp');
 });
+
+test('a batch of 100 files runs at most one job per worker at a time and finishes in order', async ({ page }) => {
+  const cores = await page.evaluate(() => Math.max(1, navigator.hardwareConcurrency || 1));
+  // Watch every state change and remember the most items ever 'working' at once.
+  await page.evaluate(() => {
+    const w = window as unknown as { maxWorking: number };
+    w.maxWorking = 0;
+    new MutationObserver(() => {
+      w.maxWorking = Math.max(w.maxWorking, document.querySelectorAll('[data-state="working"]').length);
+    }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ['data-state'], childList: true });
+  });
+  const png = fixtureFile('alpha.png', 'image/png');
+  const files = Array.from({ length: 100 }, (_, i) => ({ ...png, name: `copy-${String(i).padStart(3, '0')}.png` }));
+  files[37] = { name: 'copy-037.png', mimeType: 'image/png', buffer: Buffer.from('broken in the middle of a batch') };
+  await page.getByLabel('Choose images').setInputFiles(files);
+  await waitForAll(page, 100);
+  const items = thumbnails(page);
+  await expect(page.locator('[data-state="done"]')).toHaveCount(99);
+  await expect(items.nth(37)).toHaveAttribute('data-state', 'error');
+  await expect(items.nth(99).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of copy-099.png');
+  const maxWorking = await page.evaluate(() => (window as unknown as { maxWorking: number }).maxWorking);
+  expect(maxWorking).toBeGreaterThanOrEqual(1);
+  expect(maxWorking).toBeLessThanOrEqual(cores);
+});
