@@ -15,7 +15,17 @@ export type ThumbnailErrorCode =
   | 'invalid-options' // width/height/quality out of range
   | 'codec-crashed' // the WASM codec aborted; the worker is replaced
   | 'worker-failed' // the worker itself died, timed out or could not start
-  | 'unreadable'; // the input's bytes could not be read (file gone, permission)
+  | 'unreadable' // the input's bytes could not be read (file gone, permission)
+  // Pasted text and URLs:
+  | 'invalid-input' // pasted text that is not base64, a data URL, JSON or a URL
+  | 'host-not-found' // the URL's host name does not resolve
+  | 'http-error' // the server answered with an error status
+  | 'not-an-image' // the URL gave something else (an HTML page, say)
+  | 'timed-out' // the URL took too long
+  | 'refused' // the proxy's safety rules refused the target (private address...)
+  | 'rate-limited' // too many proxy requests from this client
+  | 'network' // the server could not be reached
+  | 'offline'; // the browser is offline
 
 export interface ThumbnailErrorData {
   code: ThumbnailErrorCode;
