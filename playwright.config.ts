@@ -35,7 +35,8 @@ export default defineConfig({
   },
   webServer: {
     command: `node dist-server/main.js`,
-    env: { PORT: String(PORT), HOST: '127.0.0.1' },
+    // The URL tests serve images from 127.0.0.1, which the proxy refuses by default.
+    env: { PORT: String(PORT), HOST: '127.0.0.1', PROXY_ALLOW_PRIVATE_NETWORKS: '1' },
     url: `http://127.0.0.1:${PORT}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

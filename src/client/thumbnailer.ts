@@ -1,3 +1,4 @@
+import { isThumbnailError } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import type { WorkerResult } from '../worker/protocol';
 import { DEFAULT_POOL_SIZE, WorkerPool } from './worker-pool';
@@ -27,6 +28,7 @@ export async function makeThumbnail(readBytes: () => Promise<ArrayBuffer>, optio
   try {
     bytes = await readBytes();
   } catch (e) {
+    if (isThumbnailError(e)) return { ok: false, error: e.toData() };
     return { ok: false, error: { code: 'unreadable', message: `The file could not be read (${e instanceof Error ? e.message : String(e)}).` } };
   }
   return thumbnailPool().run(bytes, options);

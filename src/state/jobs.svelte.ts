@@ -1,5 +1,6 @@
 import type { ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
+import type { JobInput } from '../client/intake';
 import { makeThumbnail, thumbnailPool } from '../client/thumbnailer';
 
 export type JobState = 'queued' | 'working' | 'done' | 'error';
@@ -44,17 +45,16 @@ class JobList {
   readonly failed = $derived(this.items.filter((j) => j.state === 'error').length);
   readonly busy = $derived(this.finished < this.total);
 
-  /** Adds inputs in order; each becomes one item. */
-  add(inputs: { name: string; size?: number; read: () => Promise<ArrayBuffer> }[], options: ThumbnailOptions): void {
+  /** Adds inputs in order; each becomes one item. Inputs that failed already (a bad paste) show their error. */
+  add(inputs: JobInput[], options: ThumbnailOptions): void {
     for (const input of inputs) {
-      this.items.push({ id: nextId++, name: input.name, inputBytes: input.size, state: 'queued', options, read: input.read });
+      if ('error' in input) {
+        this.items.push({ id: nextId++, name: input.name, inputBytes: undefined, state: 'error', options, error: input.error });
+      } else {
+        this.items.push({ id: nextId++, name: input.name, inputBytes: input.size, state: 'queued', options, read: input.read });
+      }
     }
     this.pump();
-  }
-
-  /** Adds an item that failed before it could be processed (e.g. unusable settings, bad paste). */
-  addFailed(name: string, error: ThumbnailErrorData, options: ThumbnailOptions): void {
-    this.items.push({ id: nextId++, name, inputBytes: undefined, state: 'error', options, error });
   }
 
   /** Removes finished items (done or failed); queued and running ones stay. */

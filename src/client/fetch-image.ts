@@ -1,0 +1,134 @@
+import { ThumbnailError, type ThumbnailErrorCode } from '../core/errors';
+
+/**
+ * Fetches an image URL's bytes: directly first (CORS permitting), and only when
+ * that fails for CORS or network reasons, through our proxy (/api/proxy).
+ * Every failure is a ThumbnailError whose code tells apart: host not found,
+ * HTTP error (with its status), not an image, too large, timed out, refused by
+ * the proxy's safety rules, rate limited, network, offline.
+ */
+export interface FetchImageOptions {
+  proxyPath?: string;
+  /** Whole-request limit for the direct attempt; the proxy applies its own. */
+  timeoutMs?: number;
+  /** Refuse bodies larger than this (the proxy's default limit too). */
+  maxBytes?: number;
+  fetchImpl?: typeof fetch;
+}
+
+const DEFAULTS = { proxyPath: '/api/proxy', timeoutMs: 15_000, maxBytes: 25 * 1024 * 1024 };
+
+export async function fetchImageBytes(url: string, options: FetchImageOptions = {}): Promise<ArrayBuffer> {
+  const { proxyPath, timeoutMs, maxBytes } = { ...DEFAULTS, ...options };
+  const doFetch = options.fetchImpl ?? fetch;
+  if (globalThis.navigator && navigator.onLine === false) {
+    throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
+  }
+
+  let direct: Response;
+  try {
+    direct = await doFetch(url, {
+      mode: 'cors',
+      credentials: 'omit',
+      referrerPolicy: 'no-referrer',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (e) {
+    if (isTimeout(e)) throw timedOut(url);
+    // A TypeError is all a browser says for both a CORS refusal and a network
+    // failure; the proxy can tell them apart and may succeed where CORS refused.
+    return viaProxy(url, proxyPath, maxBytes, doFetch);
+  }
+  if (!direct.ok) {
+    throw new ThumbnailError('http-error', `The server answered ${direct.status}${direct.statusText ? ` ${direct.statusText}` : ''} for ${shortUrl(url)}.`);
+  }
+  return readLimited(direct, maxBytes, url);
+}
+
+async function viaProxy(url: string, proxyPath: string, maxBytes: number, doFetch: typeof fetch): Promise<ArrayBuffer> {
+  let response: Response;
+  try {
+    response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit' });
+  } catch {
+    if (globalThis.navigator && navigator.onLine === false) {
+      throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
+    }
+    throw new ThumbnailError('network', `${shortUrl(url)} could not be reached, and neither could the app's proxy.`);
+  }
+  if (response.ok) return readLimited(response, maxBytes, url);
+  throw await proxyRefusal(response, url);
+}
+
+/** Maps the proxy's JSON refusal {error, message} to our error codes. */
+async function proxyRefusal(response: Response, url: string): Promise<ThumbnailError> {
+  let body: { error?: string; message?: string; status?: number } = {};
+  try {
+    body = (await response.json()) as typeof body;
+  } catch {
+    // Not our proxy's JSON: e.g. a static host without the proxy route.
+  }
+  const byCode: Record<string, ThumbnailErrorCode> = {
+    'host-not-found': 'host-not-found',
+    'upstream-status': 'http-error',
+    'not-an-image': 'not-an-image',
+    'too-large': 'too-large',
+    'timed-out': 'timed-out',
+    'forbidden-target': 'refused',
+    'rate-limited': 'rate-limited',
+    'too-many-redirects': 'network',
+    'upstream-failed': 'network',
+    'bad-url': 'invalid-input',
+  };
+  const code: ThumbnailErrorCode = (body.error && byCode[body.error]) || 'network';
+  const message =
+    body.message ??
+    (response.status === 404
+      ? `${shortUrl(url)} blocks direct access from other sites, and this server has no proxy to fetch it through.`
+      : `The proxy could not fetch ${shortUrl(url)} (status ${response.status}).`);
+  return new ThumbnailError(code, message);
+}
+
+/** Reads a body, stopping as soon as it passes maxBytes. */
+async function readLimited(response: Response, maxBytes: number, url: string): Promise<ArrayBuffer> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > maxBytes) throw tooLarge(url, maxBytes);
+  if (!response.body) return response.arrayBuffer();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      total += value.byteLength;
+      if (total > maxBytes) {
+        await reader.cancel();
+        throw tooLarge(url, maxBytes);
+      }
+      chunks.push(value);
+    }
+  } catch (e) {
+    if (e instanceof ThumbnailError) throw e;
+    if (isTimeout(e)) throw timedOut(url);
+    throw new ThumbnailError('network', `The download of ${shortUrl(url)} was interrupted.`);
+  }
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const c of chunks) {
+    out.set(c, offset);
+    offset += c.byteLength;
+  }
+  return out.buffer;
+}
+
+function isTimeout(e: unknown): boolean {
+  return e instanceof DOMException && (e.name === 'TimeoutError' || e.name === 'AbortError');
+}
+
+const timedOut = (url: string) => new ThumbnailError('timed-out', `${shortUrl(url)} took too long to answer.`);
+const tooLarge = (url: string, max: number) =>
+  new ThumbnailError('too-large', `${shortUrl(url)} is larger than the ${Math.round(max / 1024 / 1024)} MB download limit.`);
+
+function shortUrl(url: string): string {
+  return url.length > 80 ? `${url.slice(0, 77)}…` : url;
+}

@@ -1,0 +1,155 @@
+import { expect, test } from '@playwright/test';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { downloadBytes, fixtureFile, naturalSize, thumbnails, waitForAll } from './helpers';
+
+/**
+ * Image servers on 127.0.0.1 for the URL inputs: one sends CORS headers (the
+ * browser fetches it directly), one does not (the browser must go through
+ * /api/proxy, which the e2e server runs with PROXY_ALLOW_PRIVATE_NETWORKS=1).
+ */
+interface Seen {
+  path: string;
+  origin: string | undefined;
+  userAgent: string | undefined;
+}
+
+const png = fixtureFile('alpha.png', 'image/png').buffer;
+const jpeg = fixtureFile('landscape.jpg', 'image/jpeg').buffer;
+const b64 = png.toString('base64');
+
+function imageServer(cors: boolean, seen: Seen[]): Promise<Server> {
+  const server = createServer((req: IncomingMessage, res) => {
+    seen.push({ path: req.url ?? '', origin: req.headers.origin, userAgent: req.headers['user-agent'] });
+    const headers: Record<string, string> = cors ? { 'Access-Control-Allow-Origin': '*' } : {};
+    if (req.url === '/photo.jpg') res.writeHead(200, { ...headers, 'Content-Type': 'image/jpeg' }).end(jpeg);
+    else if (req.url === '/page.html') res.writeHead(200, { ...headers, 'Content-Type': 'text/html' }).end('<!doctype html><p>not an image</p>');
+    else if (req.url === '/missing.png') res.writeHead(404, headers).end('no');
+    else res.writeHead(200, { ...headers, 'Content-Type': 'image/png' }).end(png);
+  });
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
+}
+
+let corsServer: Server;
+let plainServer: Server;
+const corsSeen: Seen[] = [];
+const plainSeen: Seen[] = [];
+const base = (s: Server) => `http://127.0.0.1:${(s.address() as AddressInfo).port}`;
+
+test.beforeAll(async () => {
+  corsServer = await imageServer(true, corsSeen);
+  plainServer = await imageServer(false, plainSeen);
+});
+test.afterAll(async () => {
+  corsServer.close();
+  plainServer.close();
+});
+test.beforeEach(async ({ page }) => {
+  corsSeen.length = 0;
+  plainSeen.length = 0;
+  await page.goto('/');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+});
+
+async function pasteIntoBox(page: import('@playwright/test').Page, text: string) {
+  await page.getByLabel('Paste base64, JSON or URLs').fill(text);
+  await page.getByRole('button', { name: 'Add', exact: true }).click();
+}
+
+test('base64 with line breaks, a data URL and the old API JSON body each give a thumbnail', async ({ page }) => {
+  const wrapped = b64.match(/.{1,76}/g)!.join('\n');
+  await pasteIntoBox(page, `${wrapped}\n\ndata:image/png;base64,${b64}\n${JSON.stringify({ image_data: b64 })}`);
+  await waitForAll(page, 3);
+  for (let i = 0; i < 3; i++) {
+    await expect(thumbnails(page).nth(i)).toHaveAttribute('data-state', 'done');
+    expect(await naturalSize(page, i)).toEqual({ width: 32, height: 32 });
+  }
+  await expect(thumbnails(page).nth(0).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of pasted image 1');
+  await expect(thumbnails(page).nth(2).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of pasted image 3');
+  await expect(page.getByLabel('Paste base64, JSON or URLs')).toHaveValue('');
+});
+
+test('a URL with CORS is fetched directly; one without goes through the proxy', async ({ page }) => {
+  await pasteIntoBox(page, `${base(corsServer)}/photo.jpg\n${JSON.stringify({ image_url: `${base(plainServer)}/images/cat.png` })}`);
+  await waitForAll(page, 2);
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(thumbnails(page).nth(1)).toHaveAttribute('data-state', 'done');
+  expect(await naturalSize(page, 0)).toEqual({ width: 256, height: 171 });
+  await expect(thumbnails(page).nth(0).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of photo.jpg');
+  await expect(thumbnails(page).nth(1).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of cat.png');
+  // Direct: the browser's CORS request, and no proxy request.
+  expect(corsSeen.filter((s) => s.origin)).toHaveLength(1);
+  expect(corsSeen.filter((s) => s.userAgent?.includes('ThumbnailGenerator-Proxy'))).toHaveLength(0);
+  // Without CORS: the browser's attempt was refused, then the proxy fetched it.
+  expect(plainSeen.filter((s) => s.userAgent?.includes('ThumbnailGenerator-Proxy'))).toHaveLength(1);
+});
+
+test('invalid items get their own errors while valid ones in the same paste still run', async ({ page }) => {
+  await pasteIntoBox(
+    page,
+    [
+      'this is just a sentence',
+      `data:text/plain;base64,aGVsbG8=`,
+      `${base(plainServer)}/page.html`,
+      `${base(corsServer)}/missing.png`,
+      '{"something": "else"}',
+      `data:image/png;base64,${b64}`,
+    ].join('\n'),
+  );
+  await waitForAll(page, 6);
+  const items = thumbnails(page);
+  await expect(items.nth(0).getByRole('alert')).toContainText('is not base64, a data URL, JSON or an http(s) URL');
+  await expect(items.nth(1).getByRole('alert')).toContainText('holds text/plain, not an image');
+  await expect(items.nth(2).getByRole('alert')).toContainText(/not an image/i);
+  await expect(items.nth(3).getByRole('alert')).toContainText('404');
+  await expect(items.nth(4).getByRole('alert')).toContainText('neither an "image_data" nor an "image_url"');
+  await expect(items.nth(5)).toHaveAttribute('data-state', 'done');
+});
+
+test('pasting an image or text anywhere on the page adds it', async ({ page }) => {
+  const dispatchPaste = (payload: { text?: string; file?: number[] }) =>
+    page.evaluate((p) => {
+      const dt = new DataTransfer();
+      if (p.file) dt.items.add(new File([new Uint8Array(p.file)], 'image.png', { type: 'image/png' }));
+      if (p.text) dt.setData('text/plain', p.text);
+      document.body.dispatchEvent(new ClipboardEvent('paste', { clipboardData: dt, bubbles: true, cancelable: true }));
+    }, payload);
+  await dispatchPaste({ file: Array.from(png) });
+  await dispatchPaste({ text: `${base(corsServer)}/photo.jpg` });
+  await waitForAll(page, 2);
+  await expect(thumbnails(page).nth(0).getByRole('img')).toHaveAttribute('alt', /Thumbnail of pasted image \d+/);
+  await expect(thumbnails(page).nth(1).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of photo.jpg');
+});
+
+test('a link dropped from another page is fetched', async ({ page }) => {
+  const dataTransfer = await page.evaluateHandle((url) => {
+    const dt = new DataTransfer();
+    dt.setData('text/uri-list', `# dragged link\n${url}`);
+    return dt;
+  }, `${base(corsServer)}/photo.jpg`);
+  const target = page.getByRole('heading', { name: 'Thumbnails' });
+  await target.dispatchEvent('dragenter', { dataTransfer });
+  await target.dispatchEvent('drop', { dataTransfer });
+  await waitForAll(page, 1);
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-state', 'done');
+});
+
+test('copy actions give base64, a data URL and the old API response', async ({ page, context }) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  await page.getByLabel('Choose images').setInputFiles([fixtureFile('rgb24.bmp', 'image/bmp')]);
+  await waitForAll(page, 1);
+  const { bytes } = await downloadBytes(page, 0);
+  const expected = Buffer.from(bytes).toString('base64');
+  const item = thumbnails(page).nth(0);
+  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+
+  // Copying is asynchronous: poll the clipboard rather than read it once.
+  await item.getByRole('button', { name: 'Copy base64' }).click();
+  await expect(item.getByRole('status')).toContainText('base64 copied');
+  await expect.poll(clipboard).toBe(expected);
+  await item.getByRole('button', { name: 'Copy data URL' }).click();
+  await expect.poll(clipboard).toBe(`data:image/bmp;base64,${expected}`);
+  await item.getByRole('button', { name: 'Copy JSON' }).click();
+  await expect.poll(async () => JSON.parse(await clipboard()) as unknown).toEqual({ code: 1, message: 'SUCCESS', image_data: expected });
+});
