@@ -1,9 +1,12 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { mountProxy, proxyConfigFromEnv, type ProxyConfig } from './proxy';
 
 export interface AppOptions {
   /** Folder holding the built client (vite build output). */
   distDir: string;
+  /** The image proxy's limits; read from PROXY_* environment variables by default. */
+  proxy?: ProxyConfig;
 }
 
 /**
@@ -16,10 +19,10 @@ const ALWAYS_REVALIDATE = /^\/(index\.html|sw\.js|registerSW\.js|manifest\.webma
 const HASHED = /^\/assets\//;
 
 /**
- * The production server: the built app plus (later) the proxy route, on one port.
+ * The production server: the built app plus the image proxy route, on one port.
  * A Hono app, so the routes stay Web-standard (Request -> Response).
  */
-export function createApp({ distDir }: AppOptions): Hono {
+export function createApp({ distDir, proxy = proxyConfigFromEnv() }: AppOptions): Hono {
   const app = new Hono();
 
   app.use('*', async (c, next) => {
@@ -30,6 +33,7 @@ export function createApp({ distDir }: AppOptions): Hono {
   });
 
   app.get('/healthz', (c) => c.text('ok'));
+  mountProxy(app, proxy);
 
   app.use(
     '*',

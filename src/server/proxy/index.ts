@@ -1,0 +1,62 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
+import type { Context, Hono } from 'hono';
+import { proxyConfigFromEnv, type ProxyConfig } from './config';
+import { clientKeyFromAddress, createProxyHandler, type ProxyDeps } from './handler';
+
+export { classifyAddress, describeRefusal, isAllowedTarget, type AddressVerdict } from './address-policy';
+export { DEFAULT_PROXY_CONFIG, parseAllowHosts, proxyConfig, proxyConfigFromEnv, type ProxyConfig } from './config';
+export {
+  clientKeyFromAddress,
+  createProxyHandler,
+  createRateLimiter,
+  imageType,
+  sniffImageType,
+  UPSTREAM_HEADERS,
+  type FetchHop,
+  type HopRequest,
+  type HopResponse,
+  type ProxyDeps,
+  type ProxyHandler,
+  type ResolveTarget,
+} from './handler';
+export { nodeFetchHop } from './node-fetcher';
+export { isLocalhostName, resolveAndCheck, type LookupAll, type ResolveResult, type VettedAddress } from './resolve';
+export { proxyMiddleware, proxyVitePlugin } from './vite-plugin';
+
+export interface MountProxyOptions {
+  /**
+   * Take the client's address for the rate limit from X-Forwarded-For.
+   * Default: process.env.TRUST_PROXY === '1'. Turn it on ONLY behind a reverse
+   * proxy that sets that header: otherwise any client writes its own key and
+   * the rate limit is void. Off, the key is the TCP peer's address.
+   */
+  trustProxy?: boolean;
+  deps?: ProxyDeps;
+}
+
+/**
+ * Registers /api/proxy on a Hono app served by @hono/node-server.
+ * `all`, not `get`: other methods must get the handler's 405 (with Allow: GET),
+ * not fall through to the static files' 404. (Hono routes HEAD to GET routes;
+ * the handler sees HEAD and answers 405 too.)
+ */
+export function mountProxy(app: Hono, config: ProxyConfig = proxyConfigFromEnv(), options: MountProxyOptions = {}): void {
+  const handler = createProxyHandler(config, options.deps);
+  const trustProxy = options.trustProxy ?? process.env.TRUST_PROXY === '1';
+  app.all('/api/proxy', (c) => handler(c.req.raw, clientKeyFromAddress(clientAddress(c, trustProxy))));
+}
+
+function clientAddress(c: Context, trustProxy: boolean): string | undefined {
+  if (trustProxy) {
+    // The LAST entry is the one our own reverse proxy appended (the address it
+    // saw); earlier entries were written by the client and prove nothing.
+    const forwarded = c.req.header('x-forwarded-for')?.split(',').pop()?.trim();
+    if (forwarded) return forwarded;
+  }
+  try {
+    return getConnInfo(c).remote.address;
+  } catch {
+    // Not served by @hono/node-server (app.request() in a test, say): one shared key.
+    return undefined;
+  }
+}
