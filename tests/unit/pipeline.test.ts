@@ -139,8 +139,14 @@ describe('generateThumbnail', () => {
     ['empty', new Uint8Array(0), 'empty'],
     ['text', new TextEncoder().encode('hello, not an image'), 'unsupported-format'],
     ['a PDF', new TextEncoder().encode('%PDF-1.7 ...'), 'unsupported-format'],
+    ['an SVG', new TextEncoder().encode('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"></svg>'), 'unsupported-format'],
   ])('gives a typed error for %s', async (_, bytes, code) => {
     expect((await errorOf(bytes)).code).toBe(code);
+  });
+
+  it('says why an SVG cannot be used', async () => {
+    const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg"><rect/></svg>');
+    expect((await errorOf(svg)).message).toContain('SVG drawing');
   });
 
   it('gives a typed error for a truncated or scrambled photo', async () => {

@@ -33,6 +33,8 @@ function describeStart(bytes: Uint8Array): string {
   const ascii = String.fromCharCode(...bytes.subarray(0, 8));
   if (ascii.startsWith('%PDF')) return 'it looks like a PDF';
   if (ascii.startsWith('PK')) return 'it looks like a ZIP archive';
+  const head = new TextDecoder().decode(bytes.subarray(0, 512));
+  if (/<svg[\s>]/i.test(head)) return 'it looks like an SVG drawing, which is vector art, not pixels';
   if (/^\s*</.test(ascii)) return 'it looks like HTML or XML text';
   if (/^\s*[{[]/.test(ascii)) return 'it looks like JSON text';
   const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
