@@ -17,6 +17,8 @@ export interface JobResult {
   sourceWidth: number;
   sourceHeight: number;
   elapsedMs: number;
+  /** Whether the thumbnail came from the result cache. */
+  cache: 'hit' | 'miss';
 }
 
 export interface Job {
@@ -30,6 +32,8 @@ export interface Job {
   error?: ThumbnailErrorData;
   /** Reads the input when the job starts; dropped afterwards. */
   read?: () => Promise<ArrayBuffer>;
+  /** performance.now() when the item was added (for the benchmark's added-to-shown figure). */
+  addedAt: number;
 }
 
 let nextId = 1;
@@ -49,9 +53,9 @@ class JobList {
   add(inputs: JobInput[], options: ThumbnailOptions): void {
     for (const input of inputs) {
       if ('error' in input) {
-        this.items.push({ id: nextId++, name: input.name, inputBytes: undefined, state: 'error', options, error: input.error });
+        this.items.push({ id: nextId++, name: input.name, inputBytes: undefined, state: 'error', options, error: input.error, addedAt: performance.now() });
       } else {
-        this.items.push({ id: nextId++, name: input.name, inputBytes: input.size, state: 'queued', options, read: input.read });
+        this.items.push({ id: nextId++, name: input.name, inputBytes: input.size, state: 'queued', options, read: input.read, addedAt: performance.now() });
       }
     }
     this.pump();
@@ -96,9 +100,10 @@ class JobList {
       width: outcome.width,
       height: outcome.height,
       byteLength: outcome.bytes.byteLength,
-      sourceWidth: outcome.source.width,
-      sourceHeight: outcome.source.height,
+      sourceWidth: outcome.sourceWidth,
+      sourceHeight: outcome.sourceHeight,
       elapsedMs: outcome.elapsedMs,
+      cache: outcome.cache,
     };
     job.state = 'done';
   }

@@ -1,0 +1,180 @@
+import { createStore, del, delMany, clear as clearStore, entries, get, set, type UseStore } from 'idb-keyval';
+import { planEviction, type CacheEntryInfo } from '../core/eviction';
+
+/**
+ * Finished thumbnails in IndexedDB, so a repeated job is instant and survives reloads.
+ *
+ * Two stores: `entries` holds the thumbnail bytes, `index` only key -> {size, lastUsed}.
+ * The index is read once into memory, so budgets, statistics and LRU eviction never
+ * load thumbnail bytes. Values are plain objects with an ArrayBuffer, not Blobs
+ * (WebKit has refused Blobs in IndexedDB; DESIGN.md §3).
+ *
+ * Nothing here is allowed to break the app: where IndexedDB is missing (some private
+ * modes) or fails, the cache turns itself off and says why; a quota error evicts
+ * and retries once, then that item simply is not cached.
+ */
+export interface CachedThumbnail {
+  bytes: ArrayBuffer;
+  mimeType: string;
+  extension: string;
+  width: number;
+  height: number;
+  sourceWidth: number;
+  sourceHeight: number;
+}
+
+export interface CacheStats {
+  enabled: boolean;
+  /** Why the cache is off, in words a person understands. */
+  disabledReason?: string;
+  count: number;
+  bytes: number;
+  budgetBytes: number;
+}
+
+export const DEFAULT_BUDGET_BYTES = 200 * 1024 * 1024;
+
+export class ThumbnailCache {
+  private index = new Map<string, CacheEntryInfo>();
+  private ready: Promise<void> | undefined;
+  private disabledReason: string | undefined;
+  private entriesStore: UseStore | undefined;
+  private indexStore: UseStore | undefined;
+  private listeners = new Set<(stats: CacheStats) => void>();
+
+  constructor(private budgetBytes = DEFAULT_BUDGET_BYTES) {}
+
+  /** Opens the stores and loads the index; resolves even when IndexedDB is unusable. */
+  open(): Promise<void> {
+    this.ready ??= this.load();
+    return this.ready;
+  }
+
+  get enabled(): boolean {
+    return this.disabledReason === undefined;
+  }
+
+  stats(): CacheStats {
+    let bytes = 0;
+    for (const e of this.index.values()) bytes += e.size;
+    return { enabled: this.enabled, disabledReason: this.disabledReason, count: this.index.size, bytes, budgetBytes: this.budgetBytes };
+  }
+
+  /** Called with fresh statistics after every change. */
+  subscribe(listener: (stats: CacheStats) => void): () => void {
+    this.listeners.add(listener);
+    listener(this.stats());
+    return () => this.listeners.delete(listener);
+  }
+
+  async get(key: string): Promise<CachedThumbnail | undefined> {
+    await this.open();
+    if (!this.enabled || !this.index.has(key)) return undefined;
+    try {
+      const value = await get<CachedThumbnail>(key, this.entriesStore);
+      if (!value) {
+        // The index outlived its entry (cleared elsewhere): forget it.
+        this.index.delete(key);
+        await del(key, this.indexStore);
+        this.changed();
+        return undefined;
+      }
+      this.touch(key);
+      return value;
+    } catch {
+      return undefined; // a failed read is a miss, never an error for the person
+    }
+  }
+
+  async put(key: string, value: CachedThumbnail): Promise<void> {
+    await this.open();
+    const size = value.bytes.byteLength;
+    if (!this.enabled || size > this.budgetBytes) return;
+    const info: CacheEntryInfo = { key, size, lastUsed: Date.now() };
+    await this.evict(planEviction(this.othersThan(key), this.budgetBytes, size));
+    try {
+      await this.write(key, value, info);
+    } catch (e) {
+      if (!isQuotaError(e)) return;
+      // The browser's own quota is smaller than our budget: make room and retry once.
+      await this.evict(planEviction(this.othersThan(key), Math.max(0, this.stats().bytes - Math.max(size, this.budgetBytes / 10)), size));
+      try {
+        await this.write(key, value, info);
+      } catch {
+        // Carry on without caching this item.
+      }
+    }
+  }
+
+  async setBudget(bytes: number): Promise<void> {
+    this.budgetBytes = bytes;
+    await this.open();
+    await this.evict(planEviction([...this.index.values()], bytes));
+    this.changed();
+  }
+
+  async clear(): Promise<void> {
+    await this.open();
+    if (!this.enabled) return;
+    this.index.clear();
+    try {
+      await Promise.all([clearStore(this.entriesStore), clearStore(this.indexStore)]);
+    } finally {
+      this.changed();
+    }
+  }
+
+  private async load(): Promise<void> {
+    try {
+      if (!globalThis.indexedDB) throw new Error('IndexedDB is not available');
+      this.entriesStore = createStore('thumbnail-cache', 'entries');
+      this.indexStore = createStore('thumbnail-cache-index', 'index');
+      const saved = await entries<string, CacheEntryInfo>(this.indexStore);
+      this.index = new Map(saved.map(([k, v]) => [k, v]));
+      await this.evict(planEviction([...this.index.values()], this.budgetBytes));
+    } catch (e) {
+      this.disabledReason = `This browser does not allow storage here (${e instanceof Error ? e.message : String(e)}), so thumbnails are not cached.`;
+      this.index.clear();
+    }
+    this.changed();
+  }
+
+  private othersThan(key: string): CacheEntryInfo[] {
+    return [...this.index.values()].filter((e) => e.key !== key);
+  }
+
+  private async write(key: string, value: CachedThumbnail, info: CacheEntryInfo): Promise<void> {
+    await set(key, value, this.entriesStore);
+    await set(key, info, this.indexStore);
+    this.index.set(key, info);
+    this.changed();
+  }
+
+  private touch(key: string): void {
+    const info = this.index.get(key);
+    if (!info) return;
+    info.lastUsed = Date.now();
+    // Recency is a hint: losing one update only makes eviction slightly less exact.
+    void set(key, info, this.indexStore).catch(() => {});
+  }
+
+  private async evict(keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    for (const k of keys) this.index.delete(k);
+    try {
+      await Promise.all([delMany(keys, this.entriesStore), delMany(keys, this.indexStore)]);
+    } catch {
+      // Deleting failed: the entries stay on disk until the next eviction or clear.
+    }
+    this.changed();
+  }
+
+  private changed(): void {
+    const stats = this.stats();
+    for (const listener of this.listeners) listener(stats);
+  }
+}
+
+function isQuotaError(e: unknown): boolean {
+  return e instanceof DOMException && (e.name === 'QuotaExceededError' || e.code === 22);
+}

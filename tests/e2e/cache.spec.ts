@@ -1,0 +1,85 @@
+import { expect, test, type Page } from '@playwright/test';
+import { downloadBytes, fixtureFile, setSettings, thumbnails, waitForAll } from './helpers';
+
+const landscape = fixtureFile('landscape.jpg', 'image/jpeg');
+
+async function add(page: Page, files: ReturnType<typeof fixtureFile>[]) {
+  const before = await thumbnails(page).count();
+  await page.getByLabel('Choose images').setInputFiles(files);
+  await waitForAll(page, before + files.length);
+}
+
+const cacheCount = (page: Page) => page.getByTestId('cache-count');
+
+test.beforeEach(async ({ page }) => {
+  await page.goto('/');
+  await page.evaluate(() => localStorage.clear());
+  await page.reload();
+});
+
+test('a repeated job comes from the cache after a reload, byte for byte; new options or a cleared cache recompute', async ({ page }) => {
+  await add(page, [landscape]);
+  const first = thumbnails(page).nth(0);
+  await expect(first).toHaveAttribute('data-state', 'done');
+  await expect(first).toHaveAttribute('data-cache', 'miss');
+  const original = await downloadBytes(page, 0);
+  await expect(cacheCount(page)).toHaveText('1');
+
+  await page.reload();
+  await expect(cacheCount(page)).toHaveText('1');
+  await add(page, [landscape]);
+  const again = thumbnails(page).nth(0);
+  await expect(again).toHaveAttribute('data-cache', 'hit');
+  await expect(again).toContainText('from cache');
+  expect(await downloadBytes(page, 0)).toEqual(original);
+
+  await setSettings(page, { width: 200 });
+  await add(page, [landscape]);
+  await expect(thumbnails(page).nth(1)).toHaveAttribute('data-cache', 'miss');
+  await expect(cacheCount(page)).toHaveText('2');
+
+  await page.getByRole('button', { name: 'Clear cache' }).click();
+  await expect(cacheCount(page)).toHaveText('0');
+  await add(page, [landscape]);
+  await expect(thumbnails(page).nth(2)).toHaveAttribute('data-cache', 'miss');
+});
+
+test('duplicates inside one batch are computed once', async ({ page }) => {
+  await add(page, [landscape, { ...landscape, name: 'same-again.jpg' }]);
+  const caches = await thumbnails(page).evaluateAll((items) => items.map((i) => i.getAttribute('data-cache')));
+  expect(caches.sort()).toEqual(['hit', 'miss']);
+  await expect(cacheCount(page)).toHaveText('1');
+});
+
+test('past a small budget the least recently used thumbnails go', async ({ page }) => {
+  const sizes: number[] = [];
+  for (const width of [200, 201, 202]) {
+    await setSettings(page, { width });
+    await add(page, [landscape]);
+    await expect(cacheCount(page)).toHaveText(String(sizes.length + 1));
+    sizes.push((await downloadBytes(page, sizes.length)).bytes.length);
+  }
+  // Room for the two newest only: the first (oldest) must go.
+  const budgetMb = (sizes[1]! + sizes[2]! + 16) / (1024 * 1024);
+  await page.getByLabel('Cache size limit (MB)').fill(String(budgetMb));
+  await page.getByLabel('Cache size limit (MB)').press('Tab');
+  await expect(cacheCount(page)).toHaveText('2');
+
+  await add(page, [landscape]); // width 202, the newest: still cached
+  await expect(thumbnails(page).nth(3)).toHaveAttribute('data-cache', 'hit');
+  await setSettings(page, { width: 200 }); // the oldest: evicted
+  await add(page, [landscape]);
+  await expect(thumbnails(page).nth(4)).toHaveAttribute('data-cache', 'miss');
+  await expect(cacheCount(page)).toHaveText('2'); // it came back in, pushing out width 201
+});
+
+test('without IndexedDB the app still works and says the cache is off', async ({ page, context }) => {
+  await context.addInitScript(() => {
+    Object.defineProperty(window, 'indexedDB', { value: undefined, configurable: true });
+  });
+  await page.reload();
+  await expect(page.getByRole('status').filter({ hasText: 'Cache is off' })).toBeVisible();
+  await add(page, [landscape]);
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-cache', 'miss');
+});
