@@ -1,13 +1,14 @@
 import type { ThumbnailErrorData } from '../core/errors';
 import { parsePastedText, type TextItem } from '../core/inputs/parse-text';
 import { fetchImageBytes } from './fetch-image';
+import { fileIdentity } from './hash-memo';
 
 /**
  * Turns what a person gives the page (files, pasted or dropped text, clipboard
  * images) into job inputs, in order. Reading is deferred to when the job starts.
  */
 export type JobInput =
-  | { name: string; size?: number; read: () => Promise<ArrayBuffer> }
+  | { name: string; size?: number; read: () => Promise<ArrayBuffer>; identity?: string }
   | { name: string; error: ThumbnailErrorData };
 
 let pastedCount = 0;
@@ -22,6 +23,7 @@ export function fromFiles(files: Iterable<File>, named?: (file: File) => string)
     name: named ? named(file) : file.name || nextPastedName(),
     size: file.size,
     read: () => file.arrayBuffer(),
+    identity: fileIdentity(file),
   }));
 }
 

@@ -2,6 +2,7 @@ import { sha256Hex, thumbnailCacheKey } from '../core/cache-key';
 import { isThumbnailError, type ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import type { WorkerResult } from '../worker/protocol';
+import { ContentHashMemo } from './hash-memo';
 import { ThumbnailCache, type CachedThumbnail } from './thumbnail-cache';
 import { DEFAULT_POOL_SIZE, WorkerPool } from './worker-pool';
 
@@ -20,8 +21,20 @@ export function thumbnailPool(): WorkerPool {
   return pool;
 }
 
-/** The page's result cache (IndexedDB). */
+/** The page's result cache (IndexedDB), and the memo of files' content hashes. */
 export const thumbnailCache = new ThumbnailCache();
+export const hashMemo = new ContentHashMemo();
+
+/** Empties the result cache and the hash memo (the "Clear cache" button). */
+export async function clearCaches(): Promise<void> {
+  await Promise.all([thumbnailCache.clear(), hashMemo.clear()]);
+}
+
+/** The input of one item: how to read its bytes, and for files, an identity to remember its hash by. */
+export interface ThumbnailInput {
+  read: () => Promise<ArrayBuffer>;
+  identity?: string;
+}
 
 export type ThumbnailOutcome =
   | {
@@ -44,21 +57,30 @@ const inFlight = new Map<string, Promise<WorkerResult>>();
 
 /**
  * What happens to one item, from its bytes to its thumbnail:
- * read the bytes (only now, so a batch of 100 files is not all in memory at once),
- * hash them with the options into a cache key, answer from the cache when it can
- * (no worker at all), else one worker call whose result is stored for next time.
+ * hash the bytes with the options into a cache key and answer from the cache when
+ * it can (no worker at all; for an unchanged file not even a read, see hash-memo.ts),
+ * else read the bytes (only now, so a batch of 100 files is not all in memory at
+ * once) and make one worker call, whose result is stored for next time.
  */
-export async function makeThumbnail(readBytes: () => Promise<ArrayBuffer>, options: ThumbnailOptions): Promise<ThumbnailOutcome> {
+export async function makeThumbnail(input: ThumbnailInput, options: ThumbnailOptions): Promise<ThumbnailOutcome> {
   const started = performance.now();
+  if (input.identity) {
+    const knownHash = await hashMemo.get(input.identity);
+    const cached = knownHash && (await thumbnailCache.get(await thumbnailCacheKey(knownHash, options)));
+    if (cached) return { ok: true, ...cached, elapsedMs: performance.now() - started, cache: 'hit' };
+  }
+
   let bytes: ArrayBuffer;
   try {
-    bytes = await readBytes();
+    bytes = await input.read();
   } catch (e) {
     if (isThumbnailError(e)) return { ok: false, error: e.toData() };
     return { ok: false, error: { code: 'unreadable', message: `The file could not be read (${e instanceof Error ? e.message : String(e)}).` } };
   }
 
-  const key = await thumbnailCacheKey(await sha256Hex(bytes), options);
+  const contentHash = await sha256Hex(bytes);
+  if (input.identity) void hashMemo.remember(input.identity, contentHash);
+  const key = await thumbnailCacheKey(contentHash, options);
   const cached = await thumbnailCache.get(key);
   if (cached) return { ok: true, ...cached, elapsedMs: performance.now() - started, cache: 'hit' };
 

@@ -1,4 +1,4 @@
-import { thumbnailCache } from '../client/thumbnailer';
+import { clearCaches, thumbnailCache } from '../client/thumbnailer';
 import { DEFAULT_BUDGET_BYTES, type CacheStats } from '../client/thumbnail-cache';
 
 const BUDGET_KEY = 'thumbnail-generator:cache-budget-bytes';
@@ -38,5 +38,5 @@ export async function applyBudget(): Promise<void> {
 }
 
 export function clearCache(): Promise<void> {
-  return thumbnailCache.clear();
+  return clearCaches();
 }

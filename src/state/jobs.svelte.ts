@@ -32,6 +32,8 @@ export interface Job {
   error?: ThumbnailErrorData;
   /** Reads the input when the job starts; dropped afterwards. */
   read?: () => Promise<ArrayBuffer>;
+  /** For files: what their content hash is remembered by (client/hash-memo.ts). */
+  identity?: string;
   /** performance.now() when the item was added (for the benchmark's added-to-shown figure). */
   addedAt: number;
 }
@@ -55,7 +57,7 @@ class JobList {
       if ('error' in input) {
         this.items.push({ id: nextId++, name: input.name, inputBytes: undefined, state: 'error', options, error: input.error, addedAt: performance.now() });
       } else {
-        this.items.push({ id: nextId++, name: input.name, inputBytes: input.size, state: 'queued', options, read: input.read, addedAt: performance.now() });
+        this.items.push({ id: nextId++, name: input.name, inputBytes: input.size, state: 'queued', options, read: input.read, identity: input.identity, addedAt: performance.now() });
       }
     }
     this.pump();
@@ -85,7 +87,7 @@ class JobList {
     job.state = 'working';
     const read = job.read!;
     job.read = undefined;
-    const outcome = await makeThumbnail(read, $state.snapshot(job.options) as ThumbnailOptions);
+    const outcome = await makeThumbnail({ read, identity: job.identity }, $state.snapshot(job.options) as ThumbnailOptions);
     if (!outcome.ok) {
       job.error = outcome.error;
       job.state = 'error';

@@ -1,4 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
+import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { downloadBytes, fixtureFile, setSettings, thumbnails, waitForAll } from './helpers';
 
 const landscape = fixtureFile('landscape.jpg', 'image/jpeg');
@@ -82,4 +85,25 @@ test('without IndexedDB the app still works and says the cache is off', async ({
   await add(page, [landscape]);
   await expect(thumbnails(page).nth(0)).toHaveAttribute('data-state', 'done');
   await expect(thumbnails(page).nth(0)).toHaveAttribute('data-cache', 'miss');
+});
+
+test('a file changed on disk under the same name is recomputed, not served from the cache', async ({ page }) => {
+  const dir = mkdtempSync(join(tmpdir(), 'thumb-e2e-'));
+  const path = join(dir, 'photo.png');
+  writeFileSync(path, fixtureFile('alpha.png').buffer);
+  const pick = async (n: number) => {
+    await page.getByLabel('Choose images').setInputFiles([path]);
+    await waitForAll(page, n);
+    return thumbnails(page).nth(n - 1);
+  };
+  await expect(await pick(1)).toHaveAttribute('data-cache', 'miss');
+  await expect(cacheCount(page)).toHaveText('1');
+  await expect(await pick(2)).toHaveAttribute('data-cache', 'hit');
+
+  // Same name, different picture, a later modification time.
+  writeFileSync(path, fixtureFile('rgb24.bmp').buffer);
+  utimesSync(path, new Date(), new Date(Date.now() + 5000));
+  const changed = await pick(3);
+  await expect(changed).toHaveAttribute('data-cache', 'miss');
+  await expect(changed).toContainText('127 × 64 px');
 });
