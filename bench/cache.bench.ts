@@ -57,7 +57,8 @@ try {
   const freshCopy = { name: 'photo-5mb-copy.jpg', mimeType: 'image/jpeg', buffer: jpeg };
 
   const addAndMeasure = async (n: number, input: string | typeof freshCopy = file): Promise<{ ms: number; cache: string }> => {
-    await page.getByLabel('Choose images').setInputFiles([input]);
+    const picker = page.getByLabel('Choose images');
+    await (typeof input === 'string' ? picker.setInputFiles(input) : picker.setInputFiles(input));
     const item = page.getByRole('list', { name: 'Thumbnails' }).getByRole('listitem').nth(n);
     await item.getByRole('img').waitFor();
     return page.evaluate(async (index) => {

@@ -37,19 +37,12 @@ export interface ThumbnailInput {
 }
 
 export type ThumbnailOutcome =
-  | {
+  | (CachedThumbnail & {
       ok: true;
-      bytes: ArrayBuffer;
-      mimeType: string;
-      extension: string;
-      width: number;
-      height: number;
-      sourceWidth: number;
-      sourceHeight: number;
-      /** From reading the input to having the thumbnail's bytes. */
+      /** From starting the item to having the thumbnail's bytes. */
       elapsedMs: number;
       cache: 'hit' | 'miss';
-    }
+    })
   | { ok: false; error: ThumbnailErrorData };
 
 /** Jobs with the same key already running: a duplicate inside a batch waits for the first. */
