@@ -75,6 +75,7 @@ async function proxyRefusal(response: Response, url: string): Promise<ThumbnailE
     'timed-out': 'timed-out',
     'forbidden-target': 'refused',
     'rate-limited': 'rate-limited',
+    busy: 'rate-limited',
     'too-many-redirects': 'network',
     'upstream-failed': 'network',
     'bad-url': 'invalid-input',

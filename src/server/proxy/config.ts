@@ -40,6 +40,8 @@ export interface ProxyConfig {
   readonly allowHosts: ReadonlySet<string>;
   /** Redirects followed before giving up with 502 'too-many-redirects'. */
   readonly maxRedirects: number;
+  /** Fetches in progress at once, across all clients; more get 503 'busy'. */
+  readonly maxConcurrent: number;
 }
 
 export const DEFAULT_PROXY_CONFIG: ProxyConfig = Object.freeze({
@@ -51,6 +53,8 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = Object.freeze({
   allowHosts: new Set<string>(),
   // 5, as curl's and imgproxy's usual settings: real CDNs use one or two.
   maxRedirects: 5,
+  // Each fetch may buffer up to maxBytes: 16 x 25 MiB bounds the proxy's memory at ~400 MiB.
+  maxConcurrent: 16,
 });
 
 /** The defaults with some fields replaced: the way tests and embedders build a config. */
@@ -66,6 +70,7 @@ export function proxyConfigFromEnv(env: Env = process.env): ProxyConfig {
     // setTimeout cannot wait longer than 2^31-1 ms; a larger value would fire at once.
     timeoutMs: positiveInteger(env, 'PROXY_TIMEOUT_MS', DEFAULT_PROXY_CONFIG.timeoutMs, 2 ** 31 - 1),
     ratePerMinute: positiveInteger(env, 'PROXY_RATE_PER_MINUTE', DEFAULT_PROXY_CONFIG.ratePerMinute, Number.MAX_SAFE_INTEGER),
+    maxConcurrent: positiveInteger(env, 'PROXY_MAX_CONCURRENT', DEFAULT_PROXY_CONFIG.maxConcurrent, 10_000),
     allowPrivateNetworks: flag(env, 'PROXY_ALLOW_PRIVATE_NETWORKS'),
     allowHosts: parseAllowHosts(env.PROXY_ALLOW_HOSTS ?? ''),
   });

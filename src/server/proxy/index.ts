@@ -1,14 +1,14 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono } from 'hono';
 import { proxyConfigFromEnv, type ProxyConfig } from './config';
-import { clientKeyFromAddress, createProxyHandler, type ProxyDeps } from './handler';
+import { createProxyHandler, type ProxyDeps } from './handler';
+import { clientKeyFromAddress } from './rate-limit';
 
 export { classifyAddress, describeRefusal, isAllowedTarget, type AddressVerdict } from './address-policy';
 export { DEFAULT_PROXY_CONFIG, parseAllowHosts, proxyConfig, proxyConfigFromEnv, type ProxyConfig } from './config';
+export { clientKeyFromAddress, createRateLimiter } from './rate-limit';
 export {
-  clientKeyFromAddress,
   createProxyHandler,
-  createRateLimiter,
   imageType,
   sniffImageType,
   UPSTREAM_HEADERS,

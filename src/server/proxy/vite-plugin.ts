@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Plugin } from 'vite';
 import { proxyConfigFromEnv, type ProxyConfig } from './config';
-import { clientKeyFromAddress, createProxyHandler, type ProxyHandler } from './handler';
+import { createProxyHandler, type ProxyHandler } from './handler';
+import { clientKeyFromAddress } from './rate-limit';
 
 /**
  * Serves /api/proxy from `vite dev` and `vite preview`, so the app behaves the

@@ -10,6 +10,7 @@ describe('proxyConfigFromEnv', () => {
       allowPrivateNetworks: false,
       allowHosts: new Set(),
       maxRedirects: 5,
+      maxConcurrent: 16,
     });
     expect(proxyConfigFromEnv({ PROXY_MAX_BYTES: '', PROXY_ALLOW_PRIVATE_NETWORKS: '' })).toEqual(DEFAULT_PROXY_CONFIG);
   });
@@ -19,10 +20,11 @@ describe('proxyConfigFromEnv', () => {
       PROXY_MAX_BYTES: '1048576',
       PROXY_TIMEOUT_MS: '2500',
       PROXY_RATE_PER_MINUTE: '10',
+      PROXY_MAX_CONCURRENT: '4',
       PROXY_ALLOW_PRIVATE_NETWORKS: '1',
       PROXY_ALLOW_HOSTS: 'images.lan:8080, [fd00::5]:443',
     });
-    expect(config).toMatchObject({ maxBytes: 1048576, timeoutMs: 2500, ratePerMinute: 10, allowPrivateNetworks: true });
+    expect(config).toMatchObject({ maxBytes: 1048576, timeoutMs: 2500, ratePerMinute: 10, maxConcurrent: 4, allowPrivateNetworks: true });
     expect([...config.allowHosts]).toEqual(['images.lan:8080', '[fd00::5]:443']);
     expect(proxyConfigFromEnv({ PROXY_ALLOW_PRIVATE_NETWORKS: '0' }).allowPrivateNetworks).toBe(false);
   });
@@ -35,6 +37,7 @@ describe('proxyConfigFromEnv', () => {
     ['PROXY_TIMEOUT_MS', '0x10'],
     ['PROXY_TIMEOUT_MS', '9999999999'],
     ['PROXY_RATE_PER_MINUTE', '1.5'],
+    ['PROXY_MAX_CONCURRENT', '0'],
     ['PROXY_ALLOW_PRIVATE_NETWORKS', 'true'],
     ['PROXY_ALLOW_PRIVATE_NETWORKS', 'yes'],
   ])('refuses %s=%s at startup, naming the variable', (name, value) => {

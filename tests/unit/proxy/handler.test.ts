@@ -435,6 +435,26 @@ describe('with an injected fetching step (as an edge runtime would supply)', () 
     await expectRefusal(await createProxyHandler(config, { resolve, fetchHop: stalledBody })(proxyRequest('https://images.example/a.png'), 'c'), 504, 'timed-out');
   });
 
+  it('answers 503 busy past maxConcurrent fetches in progress, and serves again once one ends', async () => {
+    const releases: (() => void)[] = [];
+    const held: FetchHop = () =>
+      new Promise((resolveHop) =>
+        releases.push(() => resolveHop({ status: 200, headers: new Headers({ 'content-type': 'image/png' }), body: new Blob([PNG]).stream() })),
+      );
+    const handler = createProxyHandler(proxyConfig({ maxConcurrent: 2, timeoutMs: 5000 }), { resolve, fetchHop: held });
+    const first = handler(proxyRequest('https://images.example/1.png'), 'a');
+    const second = handler(proxyRequest('https://images.example/2.png'), 'b');
+    await eventually(() => releases.length === 2);
+    await expectRefusal(await handler(proxyRequest('https://images.example/3.png'), 'c'), 503, 'busy');
+    releases.shift()!();
+    expect((await first).status).toBe(200);
+    const fourth = handler(proxyRequest('https://images.example/4.png'), 'c');
+    await eventually(() => releases.length === 2);
+    for (const release of releases.splice(0)) release();
+    expect((await second).status).toBe(200);
+    expect((await fourth).status).toBe(200);
+  });
+
   it('times out with 504 when DNS never answers', async () => {
     const slowDns: ProxyDeps['resolve'] = () => new Promise(() => {});
     await expectRefusal(await createProxyHandler(config, { resolve: slowDns })(proxyRequest('https://images.example/a.png'), 'c'), 504, 'timed-out');
