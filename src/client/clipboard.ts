@@ -5,7 +5,7 @@ export type CopyForm = 'base64' | 'data-url' | 'json';
 
 /** A thumbnail as the text each "Copy" action puts on the clipboard. */
 export async function thumbnailAsText(blob: Blob, form: CopyForm): Promise<string> {
-  const base64 = encodeBase64(new Uint8Array(await blob.arrayBuffer()));
+  const base64 = await blobToBase64(blob);
   switch (form) {
     case 'base64':
       return base64;
@@ -34,4 +34,16 @@ export async function copyText(text: string): Promise<void> {
   const ok = document.execCommand('copy');
   area.remove();
   if (!ok) throw new Error('The browser refused to copy to the clipboard.');
+}
+
+/** The browser's own encoder (FileReader) does the work off the JS heap; plain encoding is the fallback. */
+async function blobToBase64(blob: Blob): Promise<string> {
+  if (typeof FileReader === 'undefined') return encodeBase64(new Uint8Array(await blob.arrayBuffer()));
+  const dataUrl = await new Promise<string>((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error('The thumbnail could not be read.'));
+    reader.readAsDataURL(blob);
+  });
+  return dataUrl.slice(dataUrl.indexOf(',') + 1);
 }

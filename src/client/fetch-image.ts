@@ -37,7 +37,7 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
     if (isTimeout(e)) throw timedOut(url);
     // A TypeError is all a browser says for both a CORS refusal and a network
     // failure; the proxy can tell them apart and may succeed where CORS refused.
-    return viaProxy(url, proxyPath, maxBytes, doFetch);
+    return viaProxy(url, proxyPath, maxBytes, timeoutMs, doFetch);
   }
   if (!direct.ok) {
     throw new ThumbnailError('http-error', `The server answered ${direct.status}${direct.statusText ? ` ${direct.statusText}` : ''} for ${shortUrl(url)}.`);
@@ -45,11 +45,13 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
   return readLimited(direct, maxBytes, url);
 }
 
-async function viaProxy(url: string, proxyPath: string, maxBytes: number, doFetch: typeof fetch): Promise<ArrayBuffer> {
+async function viaProxy(url: string, proxyPath: string, maxBytes: number, timeoutMs: number, doFetch: typeof fetch): Promise<ArrayBuffer> {
   let response: Response;
   try {
-    response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit' });
-  } catch {
+    // The proxy stops itself at its own limit; this margin covers a proxy that never answers.
+    response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit', signal: AbortSignal.timeout(timeoutMs + 5000) });
+  } catch (e) {
+    if (isTimeout(e)) throw timedOut(url);
     if (globalThis.navigator && navigator.onLine === false) {
       throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
     }

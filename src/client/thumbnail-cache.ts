@@ -1,4 +1,4 @@
-import { createStore, del, delMany, clear as clearStore, entries, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, delMany, clear as clearStore, entries, get, keys, set, type UseStore } from 'idb-keyval';
 import { planEviction, type CacheEntryInfo } from '../core/eviction';
 
 /**
@@ -86,8 +86,24 @@ export class ThumbnailCache {
     }
   }
 
+  /**
+   * Mutations (put, budget, clear) run one after another: planned concurrently, several
+   * thumbnails finishing together would each see room for themselves and overshoot
+   * the budget, and a put finishing after a clear would write its entry back.
+   */
+  private chain: Promise<unknown> = Promise.resolve();
+  private serial<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(task, task);
+    this.chain = run.catch(() => {});
+    return run;
+  }
+
   async put(key: string, value: CachedThumbnail): Promise<void> {
     await this.open();
+    return this.serial(() => this.putNow(key, value));
+  }
+
+  private async putNow(key: string, value: CachedThumbnail): Promise<void> {
     const size = value.bytes.byteLength;
     if (!this.enabled || size > this.budgetBytes) return;
     const info: CacheEntryInfo = { key, size, lastUsed: Date.now() };
@@ -107,36 +123,58 @@ export class ThumbnailCache {
   }
 
   async setBudget(bytes: number): Promise<void> {
-    this.budgetBytes = bytes;
     await this.open();
-    await this.evict(planEviction([...this.index.values()], bytes));
-    this.changed();
+    return this.serial(async () => {
+      this.budgetBytes = bytes;
+      await this.evict(planEviction([...this.index.values()], bytes));
+      this.changed();
+    });
   }
 
   async clear(): Promise<void> {
     await this.open();
     if (!this.enabled) return;
-    this.index.clear();
-    try {
-      await Promise.all([clearStore(this.entriesStore), clearStore(this.indexStore)]);
-    } finally {
-      this.changed();
-    }
+    return this.serial(async () => {
+      this.index.clear();
+      try {
+        await Promise.all([clearStore(this.entriesStore), clearStore(this.indexStore)]);
+      } finally {
+        this.changed();
+      }
+    });
   }
 
   private async load(): Promise<void> {
-    try {
-      if (!globalThis.indexedDB) throw new Error('IndexedDB is not available');
-      this.entriesStore = createStore('thumbnail-cache', 'entries');
-      this.indexStore = createStore('thumbnail-cache-index', 'index');
-      const saved = await entries<string, CacheEntryInfo>(this.indexStore);
-      this.index = new Map(saved.map(([k, v]) => [k, v]));
-      await this.evict(planEviction([...this.index.values()], this.budgetBytes));
-    } catch (e) {
-      this.disabledReason = `This browser does not allow storage here (${e instanceof Error ? e.message : String(e)}), so thumbnails are not cached.`;
-      this.index.clear();
+    if (!globalThis.crypto?.subtle) {
+      // Cache keys are SHA-256 hashes, and browsers offer Web Crypto only on https or localhost.
+      this.disabledReason = 'This page is not served over https or from localhost, where browsers withhold the hashing that cache keys need.';
+    } else if (!globalThis.indexedDB) {
+      this.disabledReason = 'This browser does not offer storage (IndexedDB) here, as in some private modes.';
+    } else {
+      try {
+        this.entriesStore = createStore('thumbnail-cache', 'entries');
+        this.indexStore = createStore('thumbnail-cache-index', 'index');
+        const saved = await entries<string, CacheEntryInfo>(this.indexStore);
+        this.index = new Map(saved.map(([k, v]) => [k, v]));
+        await this.dropUnindexed();
+        await this.evict(planEviction([...this.index.values()], this.budgetBytes));
+      } catch (e) {
+        this.disabledReason = `This browser refused storage here (${e instanceof Error ? e.message : String(e)}).`;
+        this.index.clear();
+      }
     }
     this.changed();
+  }
+
+  /**
+   * The two stores are separate databases, so a crash between writing an entry and
+   * its index record can leave bytes nobody counts or evicts. Index records are
+   * written first (a record without bytes heals itself in get()); here, bytes
+   * without a record are deleted. keys() does not read the values.
+   */
+  private async dropUnindexed(): Promise<void> {
+    const orphans = (await keys<string>(this.entriesStore)).filter((k) => !this.index.has(k));
+    if (orphans.length) await delMany(orphans, this.entriesStore);
   }
 
   private othersThan(key: string): CacheEntryInfo[] {
@@ -144,8 +182,14 @@ export class ThumbnailCache {
   }
 
   private async write(key: string, value: CachedThumbnail, info: CacheEntryInfo): Promise<void> {
-    await set(key, value, this.entriesStore);
-    await set(key, info, this.indexStore);
+    // Index record first: see dropUnindexed() for why this order.
+    try {
+      await set(key, info, this.indexStore);
+      await set(key, value, this.entriesStore);
+    } catch (e) {
+      await del(key, this.indexStore).catch(() => {});
+      throw e;
+    }
     this.index.set(key, info);
     this.changed();
   }

@@ -39,6 +39,8 @@ export interface ThumbnailInput {
 export type ThumbnailOutcome =
   | (CachedThumbnail & {
       ok: true;
+      /** Size of the input, when it was read (not on a hit by a remembered hash). */
+      inputBytes?: number;
       /** From starting the item to having the thumbnail's bytes. */
       elapsedMs: number;
       cache: 'hit' | 'miss';
@@ -57,7 +59,9 @@ const inFlight = new Map<string, Promise<WorkerResult>>();
  */
 export async function makeThumbnail(input: ThumbnailInput, options: ThumbnailOptions): Promise<ThumbnailOutcome> {
   const started = performance.now();
-  if (input.identity) {
+  await thumbnailCache.open();
+  const cacheUsable = thumbnailCache.enabled && hasWebCrypto();
+  if (input.identity && cacheUsable) {
     const knownHash = await hashMemo.get(input.identity);
     const cached = knownHash && (await thumbnailCache.get(await thumbnailCacheKey(knownHash, options)));
     if (cached) return { ok: true, ...cached, elapsedMs: performance.now() - started, cache: 'hit' };
@@ -71,11 +75,18 @@ export async function makeThumbnail(input: ThumbnailInput, options: ThumbnailOpt
     return { ok: false, error: { code: 'unreadable', message: `The file could not be read (${e instanceof Error ? e.message : String(e)}).` } };
   }
 
+  const inputBytes = bytes.byteLength;
+  if (!cacheUsable) {
+    // No cache (IndexedDB refused, or no Web Crypto outside a secure context): just compute.
+    const result = await thumbnailPool().run(bytes, options);
+    return result.ok ? { ok: true, ...cachedForm(result), inputBytes, elapsedMs: performance.now() - started, cache: 'miss' } : { ok: false, error: result.error };
+  }
+
   const contentHash = await sha256Hex(bytes);
   if (input.identity) void hashMemo.remember(input.identity, contentHash);
   const key = await thumbnailCacheKey(contentHash, options);
   const cached = await thumbnailCache.get(key);
-  if (cached) return { ok: true, ...cached, elapsedMs: performance.now() - started, cache: 'hit' };
+  if (cached) return { ok: true, ...cached, inputBytes, elapsedMs: performance.now() - started, cache: 'hit' };
 
   let work = inFlight.get(key);
   const first = !work;
@@ -95,7 +106,7 @@ export async function makeThumbnail(input: ThumbnailInput, options: ThumbnailOpt
   if (!result.ok) return { ok: false, error: result.error };
   const thumbnail = cachedForm(result);
   // A duplicate that waited for the first's result was not computed again: a hit.
-  return { ok: true, ...thumbnail, elapsedMs: performance.now() - started, cache: first ? 'miss' : 'hit' };
+  return { ok: true, ...thumbnail, inputBytes, elapsedMs: performance.now() - started, cache: first ? 'miss' : 'hit' };
 }
 
 function cachedForm(r: Extract<WorkerResult, { ok: true }>): CachedThumbnail {
@@ -108,4 +119,9 @@ function cachedForm(r: Extract<WorkerResult, { ok: true }>): CachedThumbnail {
     sourceWidth: r.source.width,
     sourceHeight: r.source.height,
   };
+}
+
+/** crypto.subtle exists only in secure contexts (https, localhost); plain http on a LAN has none. */
+function hasWebCrypto(): boolean {
+  return Boolean(globalThis.crypto?.subtle);
 }

@@ -26,6 +26,8 @@ interface Slot {
   api: Comlink.Remote<ThumbnailWorkerApi>;
   /** Rejects when the worker reports an uncaught error (e.g. failed to load). */
   died: Promise<never>;
+  /** Set by that error: a worker that failed while idle is replaced before its next job. */
+  broken: boolean;
 }
 
 interface Waiting {
@@ -85,7 +87,11 @@ export class WorkerPool {
   }
 
   private acquire(): Promise<Slot> {
-    const slot = this.idle.pop();
+    let slot = this.idle.pop();
+    if (slot?.broken) {
+      slot.worker.terminate();
+      slot = this.spawn();
+    }
     if (slot) return Promise.resolve(slot);
     if (this.created < this.opts.size) {
       this.created++;
@@ -108,14 +114,18 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const worker = this.opts.createWorker();
+    let markBroken = () => {};
     const died = new Promise<never>((_, reject) => {
       worker.addEventListener('error', (event) => {
         event.preventDefault();
+        markBroken();
         reject(new WorkerDied(event.message || 'the worker failed to start'));
       });
     });
     died.catch(() => {}); // observed only while a job runs
-    return { worker, api: Comlink.wrap<ThumbnailWorkerApi>(worker), died };
+    const slot: Slot = { worker, api: Comlink.wrap<ThumbnailWorkerApi>(worker), died, broken: false };
+    markBroken = () => (slot.broken = true);
+    return slot;
   }
 
   private withTimeout<T>(slot: Slot, work: Promise<T>): Promise<T> {

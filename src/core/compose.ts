@@ -13,8 +13,10 @@ export function crop(image: RawImage, x: number, y: number, width: number, heigh
 }
 
 /**
- * Draws `image` at (x, y) on a canvas of the background colour, alpha-blended
- * (contain's letterbox). Returns an opaque image.
+ * Draws `image` at (x, y) on a canvas of the background colour (contain's letterbox).
+ * With keepAlpha (PNG and WebP output) the image's own pixels keep their alpha,
+ * since alpha is flattened only where the output cannot hold it; otherwise they
+ * are blended onto the background and the result is opaque.
  */
 export function placeOnCanvas(
   image: RawImage,
@@ -23,6 +25,7 @@ export function placeOnCanvas(
   x: number,
   y: number,
   background: [number, number, number],
+  keepAlpha = false,
 ): RawImage {
   const out = createRawImage(canvasW, canvasH);
   const d = out.data;
@@ -31,6 +34,13 @@ export function placeOnCanvas(
     d[i] = br; d[i + 1] = bg; d[i + 2] = bb; d[i + 3] = 255;
   }
   const s = image.data;
+  if (keepAlpha) {
+    const rowBytes = image.width * 4;
+    for (let row = 0; row < image.height; row++) {
+      d.set(s.subarray(row * rowBytes, (row + 1) * rowBytes), ((row + y) * canvasW + x) * 4);
+    }
+    return out;
+  }
   for (let row = 0; row < image.height; row++) {
     for (let col = 0; col < image.width; col++) {
       const si = (row * image.width + col) * 4;

@@ -69,7 +69,7 @@ export async function generateThumbnail(
   const background = parseHexColour(opts.background);
   let final: RawImage = resized;
   if (plan.canvas.width !== resized.width || plan.canvas.height !== resized.height) {
-    final = placeOnCanvas(resized, plan.canvas.width, plan.canvas.height, plan.offset.x, plan.offset.y, background);
+    final = placeOnCanvas(resized, plan.canvas.width, plan.canvas.height, plan.offset.x, plan.offset.y, background, output.keepsAlpha);
   } else if (!output.keepsAlpha && hasTransparency(resized)) {
     final = flatten(resized, background);
   }

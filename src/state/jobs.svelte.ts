@@ -87,27 +87,34 @@ class JobList {
     job.state = 'working';
     const read = job.read!;
     job.read = undefined;
-    const outcome = await makeThumbnail({ read, identity: job.identity }, $state.snapshot(job.options) as ThumbnailOptions);
-    if (!outcome.ok) {
-      job.error = outcome.error;
+    try {
+      const outcome = await makeThumbnail({ read, identity: job.identity }, $state.snapshot(job.options) as ThumbnailOptions);
+      if (!outcome.ok) {
+        job.error = outcome.error;
+        job.state = 'error';
+        return;
+      }
+      job.inputBytes ??= outcome.inputBytes;
+      const blob = new Blob([outcome.bytes], { type: outcome.mimeType });
+      job.result = {
+        url: URL.createObjectURL(blob),
+        blob,
+        mimeType: outcome.mimeType,
+        fileName: thumbnailFileName(job.name, outcome.width, outcome.height, outcome.extension),
+        width: outcome.width,
+        height: outcome.height,
+        byteLength: outcome.bytes.byteLength,
+        sourceWidth: outcome.sourceWidth,
+        sourceHeight: outcome.sourceHeight,
+        elapsedMs: outcome.elapsedMs,
+        cache: outcome.cache,
+      };
+      job.state = 'done';
+    } catch (e) {
+      // Whatever went wrong, the item must end: a job stuck in 'working' stalls the batch.
+      job.error = { code: 'worker-failed', message: `Something went wrong with this image: ${e instanceof Error ? e.message : String(e)}.` };
       job.state = 'error';
-      return;
     }
-    const blob = new Blob([outcome.bytes], { type: outcome.mimeType });
-    job.result = {
-      url: URL.createObjectURL(blob),
-      blob,
-      mimeType: outcome.mimeType,
-      fileName: thumbnailFileName(job.name, outcome.width, outcome.height, outcome.extension),
-      width: outcome.width,
-      height: outcome.height,
-      byteLength: outcome.bytes.byteLength,
-      sourceWidth: outcome.sourceWidth,
-      sourceHeight: outcome.sourceHeight,
-      elapsedMs: outcome.elapsedMs,
-      cache: outcome.cache,
-    };
-    job.state = 'done';
   }
 }
 

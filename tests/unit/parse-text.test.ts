@@ -31,12 +31,22 @@ describe('base64', () => {
     expect(bytesOf(parsePastedText(text)[0])).toEqual(Array.from(png));
   });
 
-  it('round-trips every length through encodeBase64/decodeBase64', () => {
-    for (let n = 0; n < 40; n++) {
-      const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff);
-      const text = encodeBase64(bytes);
-      expect(text).toBe(Buffer.from(bytes).toString('base64'));
-      expect(Array.from(decodeBase64(text) ?? [])).toEqual(Array.from(bytes));
+  it.each([
+    ['native atob/btoa', false],
+    ['the plain-JS fallback (no atob/btoa)', true],
+  ])('round-trips every length through encodeBase64/decodeBase64 with %s', (_, hideNative) => {
+    const saved = { atob: globalThis.atob, btoa: globalThis.btoa };
+    if (hideNative) Object.assign(globalThis, { atob: undefined, btoa: undefined });
+    try {
+      for (let n = 0; n < 40; n++) {
+        const bytes = Uint8Array.from({ length: n }, (_, i) => (i * 37 + n) & 0xff);
+        const text = encodeBase64(bytes);
+        expect(text).toBe(Buffer.from(bytes).toString('base64'));
+        expect(Array.from(decodeBase64(text) ?? [])).toEqual(Array.from(bytes));
+        expect(Array.from(decodeBase64(text.replace(/=+$/, '')) ?? [])).toEqual(Array.from(bytes));
+      }
+    } finally {
+      Object.assign(globalThis, saved);
     }
   });
 
@@ -126,6 +136,16 @@ describe('mixed pastes', () => {
     expect(items.map((i) => i.kind)).toEqual(['url', 'bytes', 'error', 'bytes', 'url', 'bytes']);
     expect(errorOf(items[2]).message).toMatch(/Line \d+ .* is not base64, a data URL, JSON or an http\(s\) URL/);
   });
+  it('keeps two unpadded base64 texts on consecutive lines apart, even of equal length', () => {
+    const bmp = Buffer.from(readFileSync(resolve(__dirname, '../fixtures/rgb24.bmp'))).toString('base64url');
+    expect(parsePastedText(`${urlSafe}\n${bmp}`).map((i) => i.kind)).toEqual(['bytes', 'bytes']);
+    expect(bytesOf(parsePastedText(`${urlSafe}\n${bmp}`)[0])).toEqual(Array.from(png));
+    expect(parsePastedText(`${urlSafe}\n${urlSafe}`).map((i) => i.kind)).toEqual(['bytes', 'bytes']);
+    // PEM-style 64-character wrapping is still one item.
+    const pem = b64.match(/.{1,64}/g)!.join('\n');
+    expect(bytesOf(parsePastedText(pem)[0])).toEqual(Array.from(png));
+  });
+
   it('separates two base64 blocks by a blank line', () => {
     const items = parsePastedText(`${wrapped}\n\n${wrapped}`);
     expect(items.map((i) => i.kind)).toEqual(['bytes', 'bytes']);

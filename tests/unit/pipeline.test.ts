@@ -106,6 +106,19 @@ describe('generateThumbnail', () => {
     expect(px(t.pixels, 50, 97)).toEqual([255, 0, 0, 255]);
   });
 
+  it('contain keeps the image alpha for PNG output and flattens it for JPEG; the bands are the background', async () => {
+    const png = await pngCodec.encode!(halfTransparent(40, 20), { quality: 80 });
+    const kept = await thumb(png, { width: 40, height: 40, fit: 'contain', background: '#00ff00' });
+    expect([kept.width, kept.height]).toEqual([40, 40]);
+    expect(px(kept.pixels, 20, 2)).toEqual([0, 255, 0, 255]); // letterbox band
+    expect(px(kept.pixels, 2, 20)[3]).toBe(0); // the image's transparent half stays transparent
+    expect(px(kept.pixels, 38, 20)).toEqual([0, 0, 255, 255]);
+    const flat = await thumb(png, { width: 40, height: 40, fit: 'contain', format: 'jpeg', background: '#00ff00' });
+    const [r, g, b] = px(flat.pixels, 2, 20);
+    expect(g).toBeGreaterThan(230);
+    expect(r! + b!).toBeLessThan(40);
+  });
+
   it('gives BMP for BMP input and PNG for GIF input when the format is "same"', async () => {
     expect((await thumb(fixture('rgb24.bmp'))).format).toBe('bmp');
     const gif = new Uint8Array([

@@ -41,15 +41,41 @@ export function parsePastedText(text: string): TextItem[] {
   return parseLines(trimmed.split(/\r?\n/));
 }
 
+/**
+ * Wrapped base64 has every line but the last at one width (76 for MIME and
+ * Python's encodebytes, 64 for PEM). A line may continue a block only when the
+ * block's last line is full-width and this one is no wider; so two unpadded base64
+ * texts on consecutive lines stay two items. Lines over 128 characters are never
+ * wrapping (encoders wrap at 64 or 76).
+ */
+const MAX_WRAP_WIDTH = 128;
+
 function parseLines(lines: string[]): TextItem[] {
   const items: TextItem[] = [];
   let block: string[] = []; // base64 (or a data URL) wrapped over several lines
   let blockStart = 0;
+  let width = 0; // the block's wrap width, from its first base64 line
 
   const flush = () => {
     if (block.length === 0) return;
     items.push(fromBase64OrDataUrl(block.join(''), block.length > 1 ? `lines ${blockStart}-${blockStart + block.length - 1}` : `line ${blockStart}`));
     block = [];
+  };
+  const start = (line: string, lineNo: number) => {
+    flush();
+    block = [line];
+    blockStart = lineNo;
+    width = line.length;
+  };
+  const continues = (line: string) => {
+    if (block.length === 0) return false;
+    // A data URL's first line has its own length; the wrap width comes from the next.
+    if (block.length === 1 && /^data:/i.test(block[0]!)) {
+      width = line.length;
+      return true;
+    }
+    const last = block[block.length - 1]!;
+    return width <= MAX_WRAP_WIDTH && last.length === width && line.length <= width;
   };
 
   lines.forEach((raw, index) => {
@@ -67,15 +93,10 @@ function parseLines(lines: string[]): TextItem[] {
         ...(parsed.ok ? fromJsonValue(parsed.value, `line ${lineNo}`) : [invalid(`line ${lineNo}`, `Line ${lineNo} looks like JSON but cannot be read: ${parsed.message}.`)]),
       );
     }
-    if (/^data:/i.test(line)) {
-      flush();
-      blockStart = lineNo;
-      block = [line];
-      return;
-    }
+    if (/^data:/i.test(line)) return start(line, lineNo);
     if (/^[A-Za-z0-9+/\-_=]+$/.test(line)) {
-      if (block.length === 0) blockStart = lineNo;
-      block.push(line);
+      if (continues(line)) block.push(line);
+      else start(line, lineNo);
       // Padding ends a base64 text: what follows is a new item.
       if (line.endsWith('=')) flush();
       return;

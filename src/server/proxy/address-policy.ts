@@ -113,9 +113,14 @@ const RANGE_WORDS: Record<string, string> = {
   invalid: 'not a valid IP address',
 };
 
+/** 'loopback (this machine)': a range name in words. */
+export function rangeWords(range: string): string {
+  return RANGE_WORDS[range] ?? `${range} (not a public address)`;
+}
+
 /** 'the address 127.0.0.1 is loopback (this machine)': the reason a person reads in a 403. */
 export function describeRefusal(ip: string, verdict: AddressVerdict): string {
-  const words = RANGE_WORDS[verdict.range] ?? `${verdict.range} (not a public address)`;
+  const words = rangeWords(verdict.range);
   const via = verdict.embeddedIPv4 ? `, as it carries the IPv4 address ${verdict.embeddedIPv4}` : '';
   return `the address ${ip} is ${words}${via}`;
 }

@@ -1,6 +1,6 @@
 import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { describeRefusal, isAllowedTarget } from './address-policy';
+import { describeRefusal, rangeWords, isAllowedTarget } from './address-policy';
 import { allowHostKey, type ProxyConfig } from './config';
 
 /**
@@ -70,8 +70,12 @@ export async function resolveAndCheck(
     // Refuse if ANY address is forbidden: connecting to "the good one" would
     // still let a hostile name decide, by order or by timing, where we connect.
     if (!verdict.allowed) {
-      const via = isIP(bare) ? '' : ` (${hostname} resolves to it)`;
-      return forbidden(`${describeRefusal(address, verdict)}${via}`);
+      // For an address the client typed, naming its range tells them nothing new. For a
+      // name, the address it resolves to is the server's private knowledge (OWASP: do
+      // not turn the proxy into a lookup service for internal names), so only the
+      // kind of range is said.
+      if (isIP(bare)) return forbidden(describeRefusal(address, verdict));
+      return forbidden(`${hostname} resolves to an address that is not public (${rangeWords(verdict.range)})`);
     }
     vetted.push({ address, family: family === 6 ? 6 : 4 });
   }

@@ -23,8 +23,8 @@ describe('resolveAndCheck', () => {
     ['169.254.169.254', /linkLocal/],
     ['100.64.0.1', /carrierGradeNat/],
     ['fd00::1', /uniqueLocal/],
-    ['::ffff:10.0.0.1', /private.*10\.0\.0\.1/],
-    ['64:ff9b::a00:1', /private.*10\.0\.0\.1/],
+    ['::ffff:10.0.0.1', /private/],
+    ['64:ff9b::a00:1', /private/],
     ['192.0.2.1', /reserved/],
     ['127.0.0.1', /loopback/],
     ['0.0.0.0', /unspecified/],
@@ -33,8 +33,10 @@ describe('resolveAndCheck', () => {
     expect(result).toMatchObject({ ok: false, error: 'forbidden-target' });
     if (!result.ok) {
       expect(result.message).toMatch(why);
-      expect(result.message).toContain(address);
-      expect(result.message).toContain('images.example resolves to it');
+      expect(result.message).toContain('images.example resolves to an address that is not public');
+      // The resolved address is the server's knowledge: never told to the client.
+      expect(result.message).not.toContain(address);
+      expect(result.message).not.toContain('10.0.0.1');
     }
   });
 
