@@ -107,3 +107,15 @@ test('a file changed on disk under the same name is recomputed, not served from 
   await expect(changed).toHaveAttribute('data-cache', 'miss');
   await expect(changed).toContainText('127 × 64 px');
 });
+
+test('on plain http away from localhost (no Web Crypto) items still finish and the cache says why it is off', async ({ page, context }) => {
+  // Browsers withhold crypto.subtle outside secure contexts (http://192.168.x.y:4173, say).
+  await context.addInitScript(() => {
+    Object.defineProperty(window.crypto, 'subtle', { value: undefined, configurable: true });
+  });
+  await page.reload();
+  await expect(page.getByRole('status').filter({ hasText: 'Cache is off' })).toContainText('https');
+  await add(page, [landscape, fixtureFile('alpha.png', 'image/png')]);
+  await expect(page.locator('[data-state="done"]')).toHaveCount(2);
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-cache', 'miss');
+});
