@@ -17,6 +17,16 @@ export function createRawImage(width: number, height: number, data?: Uint8Clampe
   return { width, height, data: data ?? new Uint8ClampedArray(expected) };
 }
 
+/**
+ * The image with pixels that own their whole buffer. jSquash's WASM glue reads
+ * `data.buffer` from offset 0 to its end, so a view into a larger buffer would
+ * hand it the wrong bytes; copy only in that case.
+ */
+export function withOwnBuffer(image: RawImage): RawImage {
+  const d = image.data;
+  return d.byteOffset === 0 && d.byteLength === d.buffer.byteLength ? image : { ...image, data: d.slice() };
+}
+
 /** True when any pixel is not fully opaque. */
 export function hasTransparency(image: RawImage): boolean {
   const d = image.data;

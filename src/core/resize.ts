@@ -1,6 +1,6 @@
 import resizeWasm, { initResize } from '@jsquash/resize';
 import { providedWasm } from './codecs/wasm';
-import { hasTransparency, type RawImage } from './image';
+import { hasTransparency, withOwnBuffer, type RawImage } from './image';
 import { areaShrink } from './shrink';
 
 /**
@@ -12,8 +12,7 @@ export async function lanczosResize(image: RawImage, width: number, height: numb
   if (image.width === width && image.height === height) return image;
   await initResize(providedWasm().resize);
   const alpha = hasTransparency(image);
-  // jSquash reads `data.buffer` whole, so the pixels must own their buffer exactly.
-  const input = ownsBuffer(image) ? image : { ...image, data: image.data.slice() };
+  const input = withOwnBuffer(image);
   const out = await resizeWasm(input as ImageData, {
     width,
     height,
@@ -26,10 +25,6 @@ export async function lanczosResize(image: RawImage, width: number, height: numb
     linearRGB: false,
   });
   return { width: out.width, height: out.height, data: out.data };
-}
-
-function ownsBuffer(image: RawImage): boolean {
-  return image.data.byteOffset === 0 && image.data.buffer.byteLength === image.data.byteLength;
 }
 
 /**

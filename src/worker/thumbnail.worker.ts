@@ -4,6 +4,7 @@
  * Input bytes arrive transferred; output bytes leave transferred.
  */
 import * as Comlink from 'comlink';
+import { toArrayBuffer } from '../core/codecs/codec';
 import { toErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import { generateThumbnail } from '../core/pipeline';
@@ -14,7 +15,8 @@ const api: ThumbnailWorkerApi = {
     const started = performance.now();
     try {
       const thumb = await generateThumbnail(new Uint8Array(bytes), options);
-      const out = exactBuffer(thumb.bytes);
+      // The encoders may return a view into a larger buffer; transfer only the thumbnail's bytes.
+      const out = toArrayBuffer(thumb.bytes);
       const result: WorkerResult = {
         ok: true,
         bytes: out,
@@ -31,13 +33,5 @@ const api: ThumbnailWorkerApi = {
     }
   },
 };
-
-/** The encoders may return a view into a larger buffer; transfer only the thumbnail's bytes. */
-function exactBuffer(view: Uint8Array): ArrayBuffer {
-  if (view.byteOffset === 0 && view.byteLength === view.buffer.byteLength && view.buffer instanceof ArrayBuffer) {
-    return view.buffer;
-  }
-  return view.slice().buffer as ArrayBuffer;
-}
 
 Comlink.expose(api);

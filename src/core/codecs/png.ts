@@ -16,7 +16,7 @@ import decodePng, { init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodePng, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import { corrupt, ThumbnailError, truncated } from '../errors';
 import { readExifOrientation } from '../exif';
-import { createRawImage, type Orientation, type RawImage } from '../image';
+import { createRawImage, withOwnBuffer, type Orientation, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
 
@@ -280,12 +280,9 @@ async function decode(bytes: Uint8Array): Promise<RawImage> {
 
 async function encode(image: RawImage): Promise<Uint8Array> {
   await ensurePng();
-  // jSquash's PNG encoder reads data.buffer whole, ignoring the view's offset:
-  // hand it a view that owns its buffer exactly.
-  const data = image.data.byteOffset === 0 && image.data.byteLength === image.data.buffer.byteLength ? image.data : image.data.slice();
   try {
     // It types its input as the DOM ImageData; it reads only width, height and data.
-    const output = await encodePng({ width: image.width, height: image.height, data } as unknown as ImageData);
+    const output = await encodePng(withOwnBuffer(image) as unknown as ImageData);
     return new Uint8Array(output);
   } catch (e) {
     throw new ThumbnailError('codec-crashed', `The PNG encoder failed (${e instanceof Error ? e.message : String(e)}).`);
