@@ -1,7 +1,7 @@
-import { lookup as dnsLookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { describeRefusal, rangeWords, isAllowedTarget } from './address-policy';
 import { allowHostKey, type ProxyConfig } from './config';
+import { createSystemLookup } from './system-lookup';
 
 /**
  * Turns a URL's host into the addresses the proxy may connect to, or a refusal.
@@ -20,12 +20,12 @@ export type ResolveResult =
   | { ok: true; addresses: VettedAddress[] }
   | { ok: false; error: 'forbidden-target' | 'host-not-found'; message: string };
 
-/** dns.lookup(hostname, { all: true }) in promise form; injectable so tests never touch real DNS. */
+/** Every address of a name (see system-lookup.ts for the real one); injectable so tests never touch real DNS. */
 export type LookupAll = (hostname: string) => Promise<ReadonlyArray<{ address: string; family: number }>>;
 
-const systemLookup: LookupAll = (hostname) =>
-  // 'verbatim' keeps the resolver's order instead of sorting IPv4 first; every address is checked anyway.
-  dnsLookup(hostname, { all: true, order: 'verbatim' });
+/** Created on first use, so importing this module opens no resolver. */
+let defaultLookup: LookupAll | undefined;
+const systemLookup: LookupAll = (hostname) => (defaultLookup ??= createSystemLookup())(hostname);
 
 /**
  * @param hostname as `new URL(u).hostname` gives it: lower-case, IPv4 in dotted
