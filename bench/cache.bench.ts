@@ -5,14 +5,13 @@
  * same run) and for repeated hits. Also SHA-256 of the same 5 MB alone.
  * Uses the production build (run `npm run build` first; bench/run.mjs does).
  */
-import { chromium } from '@playwright/test';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
 import { provideNodeWasm } from '../tests/support/wasm-node';
+import { launchChromium, median, startServer } from './browser';
 
 const HITS = Number(process.env.BENCH_HITS || 15);
 const PORT = Number(process.env.BENCH_PORT || 4193);
@@ -34,17 +33,12 @@ async function fiveMegabyteJpeg(): Promise<Buffer> {
   return Buffer.from(await jpegCodec.encode!(img, { quality: 88 }));
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 await provideNodeWasm();
 const jpeg = await fiveMegabyteJpeg();
-const server = spawn(process.execPath, ['dist-server/main.js'], { env: { ...process.env, PORT: String(PORT), HOST: '127.0.0.1' }, stdio: 'ignore' });
+const server = await startServer(PORT);
 try {
-  await waitForServer(`http://127.0.0.1:${PORT}/healthz`);
-  const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${PORT}/`);
   // A real file on disk, as a person picks it (a stable name, size and modification time).
@@ -108,16 +102,4 @@ try {
   console.log(`  of which SHA-256 of the 5 MB input alone: ${hashMs.toFixed(1)} ms`);
 } finally {
   server.kill();
-}
-
-async function waitForServer(url: string): Promise<void> {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`server did not start at ${url}`);
 }

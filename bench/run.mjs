@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm run bench`: the core pipeline in Node, then the cache-hit path in Chromium
-// against the production build (built first if missing). TypeScript runs through tsx.
+// `npm run bench`: the core pipeline in Node, then in Chromium against the production
+// build (built first if missing) the cache-hit path and the main thread's long tasks
+// during a batch. TypeScript runs through tsx.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,3 +18,4 @@ if (!existsSync(`${root}/dist/index.html`) || !existsSync(`${root}/dist-server/m
 }
 run(['--import', 'tsx', 'bench/pipeline.bench.ts']);
 run(['--import', 'tsx', 'bench/cache.bench.ts']);
+run(['--import', 'tsx', 'bench/main-thread.bench.ts']);
