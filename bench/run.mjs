@@ -17,5 +17,6 @@ if (!existsSync(`${root}/dist/index.html`) || !existsSync(`${root}/dist-server/m
   run([`${root}/node_modules/vite/bin/vite.js`, 'build', '--ssr', 'src/server/main.ts', '--outDir', 'dist-server', '--emptyOutDir']);
 }
 run(['--import', 'tsx', 'bench/pipeline.bench.ts']);
+run(['--import', 'tsx', 'bench/decoder.bench.ts']);
 run(['--import', 'tsx', 'bench/cache.bench.ts']);
 run(['--import', 'tsx', 'bench/main-thread.bench.ts']);

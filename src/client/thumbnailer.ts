@@ -15,6 +15,9 @@ export function thumbnailPool(): WorkerPool {
     jobTimeoutMs: 120_000,
     // 16 MP and up leaves hundreds of MB in the worker's WASM heap; start afresh.
     recycleAfterPixels: 16_000_000,
+    // `?decoder=core` forces our own WASM decoders everywhere: for comparing the two
+    // routes (tests/e2e, bench) and for ruling the browser's decoder out when in doubt.
+    useBrowserDecoder: new URLSearchParams(globalThis.location?.search).get('decoder') !== 'core',
     createWorker: () =>
       new Worker(new URL('../worker/thumbnail.worker.ts', import.meta.url), { type: 'module', name: 'thumbnailer' }),
   });

@@ -18,6 +18,8 @@ export interface PoolOptions {
   jobTimeoutMs: number;
   /** After a source with at least this many pixels, the worker is recycled. */
   recycleAfterPixels: number;
+  /** Let the browser decode and shrink JPEGs in the workers (worker/browser-decoder.ts). */
+  useBrowserDecoder: boolean;
   createWorker: () => Worker;
 }
 
@@ -62,7 +64,7 @@ export class WorkerPool {
     this._running++;
     let healthy = true;
     try {
-      const result: WorkerResult = await this.withTimeout<WorkerResult>(slot, slot.api.process(Comlink.transfer(bytes, [bytes]), options));
+      const result: WorkerResult = await this.withTimeout<WorkerResult>(slot, slot.api.process(Comlink.transfer(bytes, [bytes]), options, this.opts.useBrowserDecoder));
       // Any failed image may have left a codec in a bad state: jSquash's PNG decoder
       // leaks its buffers on every failed decode, and a WASM abort leaves module
       // state undefined. Failures are rare; a fresh worker is cheap.

@@ -2,11 +2,11 @@ import type { Codec, ImageFormat, ImageInfo } from './codecs/codec';
 import { codecFor, sniffFormat } from './codecs/registry';
 import { crop, flatten, placeOnCanvas } from './compose';
 import { ThumbnailError } from './errors';
-import { displayedSize, planGeometry } from './geometry';
+import { displayedSize, planGeometry, type GeometryPlan } from './geometry';
 import { hasTransparency, type RawImage } from './image';
 import { applyOrientation } from './orient';
 import { normaliseOptions, parseHexColour, type ThumbnailOptions } from './options';
-import { lanczosResize, preshrink } from './resize';
+import { lanczosResize, preshrink, preshrinkSize } from './resize';
 
 export interface SourceInfo {
   format: ImageFormat;
@@ -26,8 +26,17 @@ export interface Thumbnail {
   source: SourceInfo;
 }
 
-/** Stages reported while one image is processed (for progress display). */
-export type Stage = 'probe' | 'decode' | 'resize' | 'encode';
+/**
+ * A faster decoder a host may offer (the browser's own, in a worker): it decodes
+ * and shrinks in one step, to about `size` (displayed orientation), and applies
+ * EXIF orientation itself. It returns null to decline (a format it does not
+ * handle, or any failure); then the core path runs and reports typed errors.
+ */
+export type ScaledDecoder = (bytes: Uint8Array, format: ImageFormat, size: { width: number; height: number }) => Promise<RawImage | null>;
+
+export interface PipelineHooks {
+  scaledDecoder?: ScaledDecoder;
+}
 
 /**
  * Everything that happens to one image: bytes + options -> thumbnail bytes.
@@ -38,28 +47,16 @@ export type Stage = 'probe' | 'decode' | 'resize' | 'encode';
 export async function generateThumbnail(
   bytes: Uint8Array,
   options: Partial<ThumbnailOptions> = {},
-  onStage?: (stage: Stage) => void,
+  hooks: PipelineHooks = {},
 ): Promise<Thumbnail> {
   const opts = normaliseOptions(options);
-  onStage?.('probe');
   const codec = sniffFormat(bytes);
   const info = probeWithinLimit(codec, bytes, opts.maxPixels);
+  const { image: oriented, shown, plan } =
+    (hooks.scaledDecoder && (await viaScaledDecoder(hooks.scaledDecoder, bytes, codec, info, opts))) ||
+    (await viaCodec(bytes, codec, info, opts));
 
-  onStage?.('decode');
-  const decoded = await codec.decode(bytes);
-
-  onStage?.('resize');
-  const shown = displayedSize(decoded.width, decoded.height, info.orientation);
-  const plan = planGeometry(shown.width, shown.height, opts);
-
-  // Scale each displayed axis must reach, mapped back to stored axes for the pre-shrink.
-  const scaleX = plan.resized.width / plan.source.width;
-  const scaleY = plan.resized.height / plan.source.height;
-  const swap = info.orientation >= 5;
-  const small = preshrink(decoded, swap ? scaleY : scaleX, swap ? scaleX : scaleY);
-  const oriented = applyOrientation(small, info.orientation);
-
-  // The crop was planned at full size; carry it to the pre-shrunk scale.
+  // The crop was planned at full size; carry it to the working scale.
   const kx = oriented.width / shown.width;
   const ky = oriented.height / shown.height;
   const region = clampRegion(oriented, plan.source.x * kx, plan.source.y * ky, plan.source.width * kx, plan.source.height * ky);
@@ -74,7 +71,6 @@ export async function generateThumbnail(
     final = flatten(resized, background);
   }
 
-  onStage?.('encode');
   const encoded = await output.encode!(final, { quality: opts.quality });
   return {
     bytes: encoded,
@@ -85,6 +81,46 @@ export async function generateThumbnail(
     height: final.height,
     source: { format: codec.format, width: shown.width, height: shown.height, orientation: info.orientation },
   };
+}
+
+/** The image upright and at working scale (about twice the target), with its full-size plan. */
+interface WorkingSource {
+  image: RawImage;
+  /** Full-size displayed dimensions. */
+  shown: { width: number; height: number };
+  plan: GeometryPlan;
+}
+
+/** Scale each displayed axis must reach, from the plan. */
+function planScales(plan: GeometryPlan): { x: number; y: number } {
+  return { x: plan.resized.width / plan.source.width, y: plan.resized.height / plan.source.height };
+}
+
+/** The core path: full decode with our codecs, area pre-shrink in stored orientation, then orient. */
+async function viaCodec(bytes: Uint8Array, codec: Codec, info: ImageInfo, opts: ThumbnailOptions): Promise<WorkingSource> {
+  const decoded = await codec.decode(bytes);
+  const shown = displayedSize(decoded.width, decoded.height, info.orientation);
+  const plan = planGeometry(shown.width, shown.height, opts);
+  const scale = planScales(plan);
+  const swap = info.orientation >= 5; // stored axes are the displayed ones swapped
+  const small = preshrink(decoded, swap ? scale.y : scale.x, swap ? scale.x : scale.y);
+  return { image: applyOrientation(small, info.orientation), shown, plan };
+}
+
+/**
+ * The host's decoder, asked for the pre-shrink size directly, when there is
+ * shrinking to do; null (declined) sends the caller down the core path.
+ */
+async function viaScaledDecoder(decoder: ScaledDecoder, bytes: Uint8Array, codec: Codec, info: ImageInfo, opts: ThumbnailOptions): Promise<WorkingSource | null> {
+  const shown = displayedSize(info.width, info.height, info.orientation);
+  const plan = planGeometry(shown.width, shown.height, opts);
+  const scale = planScales(plan);
+  const size = preshrinkSize(shown.width, shown.height, scale.x, scale.y);
+  if (size.width === shown.width && size.height === shown.height) return null; // nothing to gain
+  const image = await decoder(bytes, codec.format, size).catch(() => null);
+  // Only an answer of the size asked for is trusted (it proves orientation was applied).
+  if (!image || image.width !== size.width || image.height !== size.height) return null;
+  return { image, shown, plan };
 }
 
 /** Reads the header and refuses images whose declared size would exhaust memory. */

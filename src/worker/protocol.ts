@@ -19,5 +19,6 @@ export type WorkerResult =
   | { ok: false; error: ThumbnailErrorData; source?: SourceInfo };
 
 export interface ThumbnailWorkerApi {
-  process(bytes: ArrayBuffer, options: ThumbnailOptions): Promise<WorkerResult>;
+  /** useBrowserDecoder: let the browser decode and shrink JPEGs (worker/browser-decoder.ts). */
+  process(bytes: ArrayBuffer, options: ThumbnailOptions, useBrowserDecoder: boolean): Promise<WorkerResult>;
 }

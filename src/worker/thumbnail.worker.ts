@@ -8,13 +8,15 @@ import { toArrayBuffer } from '../core/codecs/codec';
 import { toErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import { generateThumbnail } from '../core/pipeline';
+import { browserScaledDecoder } from './browser-decoder';
 import type { ThumbnailWorkerApi, WorkerResult } from './protocol';
 
 const api: ThumbnailWorkerApi = {
-  async process(bytes: ArrayBuffer, options: ThumbnailOptions): Promise<WorkerResult> {
+  async process(bytes: ArrayBuffer, options: ThumbnailOptions, useBrowserDecoder: boolean): Promise<WorkerResult> {
     const started = performance.now();
     try {
-      const thumb = await generateThumbnail(new Uint8Array(bytes), options);
+      const hooks = useBrowserDecoder ? { scaledDecoder: browserScaledDecoder } : {};
+      const thumb = await generateThumbnail(new Uint8Array(bytes), options, hooks);
       // The encoders may return a view into a larger buffer; transfer only the thumbnail's bytes.
       const out = toArrayBuffer(thumb.bytes);
       const result: WorkerResult = {

@@ -196,3 +196,51 @@ test('the pixel limit can be lowered in the settings and refuses bigger images f
   await expect(thumbnails(page).nth(0).getByRole('alert')).toContainText('too large: 1800 × 1200 pixels');
   await expect(thumbnails(page).nth(1)).toHaveAttribute('data-state', 'done');
 });
+
+test("the browser's own JPEG decoder (the fast route) gives the same thumbnails as our WASM decoders", async ({ browser }) => {
+  // Each route in a fresh context, so neither answers from the other's cache.
+  const pixelsVia = async (query: string) => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await page.goto(`/${query}`);
+    const jpeg = fixtureFile('landscape.jpg', 'image/jpeg');
+    await page.getByLabel('Choose images').setInputFiles([
+      fixtureFile('portrait-orientation6.jpg', 'image/jpeg'),
+      jpeg,
+      // Cut short: the browser declines it and our decoder shows what there is.
+      { name: 'cut.jpg', mimeType: 'image/jpeg', buffer: jpeg.buffer.subarray(0, Math.floor(jpeg.buffer.length * 0.6)) },
+    ]);
+    await waitForAll(page, 3);
+    const images = [];
+    for (let i = 0; i < 3; i++) {
+      await expect(thumbnails(page).nth(i)).toHaveAttribute('data-state', 'done');
+      images.push(
+        await thumbnails(page)
+          .nth(i)
+          .getByRole('img')
+          .evaluate(async (img: HTMLImageElement) => {
+            await img.decode();
+            const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
+            const ctx = canvas.getContext('2d')!;
+            ctx.drawImage(img, 0, 0);
+            return { width: img.naturalWidth, height: img.naturalHeight, data: Array.from(ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data) };
+          }),
+      );
+    }
+    await context.close();
+    return images;
+  };
+  const fast = await pixelsVia('');
+  const core = await pixelsVia('?decoder=core');
+  for (let i = 0; i < 3; i++) {
+    expect([fast[i]!.width, fast[i]!.height]).toEqual([core[i]!.width, core[i]!.height]);
+    let sum = 0;
+    for (let k = 0; k < fast[i]!.data.length; k++) sum += Math.abs(fast[i]!.data[k]! - core[i]!.data[k]!);
+    // Both upright and alike; the routes' shrink filters differ a little (mean ~1.3 of 255).
+    expect(sum / fast[i]!.data.length, `image ${i}`).toBeLessThan(4);
+  }
+  expect([fast[0]!.width, fast[0]!.height]).toEqual([171, 256]);
+  // And the fast route really ran for the whole photos: its shrink filter leaves a trace.
+  const differs = (i: number) => fast[i]!.data.some((v, k) => v !== core[i]!.data[k]);
+  expect(differs(0) && differs(1)).toBe(true);
+});

@@ -172,6 +172,44 @@ describe('generateThumbnail', () => {
   });
 });
 
+describe('a host-supplied scaled decoder (the browser route in a worker)', () => {
+  const jpeg = () => fixture('portrait-orientation6.jpg'); // stored 1800x1200, orientation 6
+  const upright = (w: number, h: number) => {
+    const img = createRawImage(w, h);
+    img.data.fill(200);
+    return img;
+  };
+
+  it('is asked for the upright pre-shrink size, and its answer is used as is (no second rotation)', async () => {
+    const asked: { width: number; height: number }[] = [];
+    const t = await generateThumbnail(jpeg(), {}, {
+      scaledDecoder: async (_bytes, format, size) => {
+        expect(format).toBe('jpeg');
+        asked.push(size);
+        return upright(size.width, size.height);
+      },
+    });
+    expect(asked).toEqual([{ width: 342, height: 512 }]);
+    expect([t.width, t.height]).toEqual([171, 256]);
+    const pixels = await jpegCodec.decode(t.bytes);
+    expect(px(pixels, 85, 128)[0]).toBeGreaterThan(190); // the decoder's flat grey, not the photo
+  });
+
+  it('is declined when it answers another size or fails, and the core path runs', async () => {
+    const reference = await generateThumbnail(jpeg(), {});
+    for (const decoder of [async () => upright(512, 342), async () => null, async () => Promise.reject(new Error('boom'))]) {
+      const t = await generateThumbnail(jpeg(), {}, { scaledDecoder: decoder });
+      expect(Array.from(t.bytes)).toEqual(Array.from(reference.bytes));
+    }
+  });
+
+  it('is not asked when there is nothing to shrink', async () => {
+    let asked = 0;
+    await generateThumbnail(fixture('landscape.jpg'), { width: 2000, height: 2000 }, { scaledDecoder: async () => (asked++, null) });
+    expect(asked).toBe(0);
+  });
+});
+
 const corpusPresent = existsSync(resolve(CORPUS, 'exif-orientation'));
 if (!corpusPresent) console.warn(`[pipeline.test] ${CORPUS} is absent: the corpus orientation comparison is skipped on this machine.`);
 
