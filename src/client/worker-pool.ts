@@ -16,7 +16,7 @@ export interface PoolOptions {
   size: number;
   /** A job taking longer than this is abandoned and its worker killed. */
   jobTimeoutMs: number;
-  /** After a source with at least this many pixels, the worker is recycled. */
+  /** After an image that made the worker hold at least this many pixels at once, it is recycled. */
   recycleAfterPixels: number;
   /** Let the browser decode and shrink JPEGs in the workers (worker/browser-decoder.ts). */
   useBrowserDecoder: boolean;
@@ -69,7 +69,8 @@ export class WorkerPool {
       // leaks its buffers on every failed decode, and a WASM abort leaves module
       // state undefined. Failures are rare; a fresh worker is cheap.
       if (!result.ok) healthy = false;
-      if (result.ok && result.source.width * result.source.height >= this.opts.recycleAfterPixels) healthy = false;
+      // Only pixels decoded into the worker's own (WASM) memory count: the browser's decoder shrinks outside it.
+      if (result.ok && result.peakPixels >= this.opts.recycleAfterPixels) healthy = false;
       return result;
     } catch (e) {
       healthy = false;

@@ -24,6 +24,12 @@ export interface Thumbnail {
   width: number;
   height: number;
   source: SourceInfo;
+  /**
+   * Pixels held in this runtime's memory at once, at most: the full image when our
+   * codecs decoded it, the shrunk one when a scaled decoder did. WASM memory never
+   * shrinks, so a worker host recycles after large values.
+   */
+  peakPixels: number;
 }
 
 /**
@@ -52,7 +58,7 @@ export async function generateThumbnail(
   const opts = normaliseOptions(options);
   const codec = sniffFormat(bytes);
   const info = probeWithinLimit(codec, bytes, opts.maxPixels);
-  const { image: oriented, shown, plan } =
+  const { image: oriented, shown, plan, peakPixels } =
     (hooks.scaledDecoder && (await viaScaledDecoder(hooks.scaledDecoder, bytes, codec, info, opts))) ||
     (await viaCodec(bytes, codec, info, opts));
 
@@ -80,6 +86,7 @@ export async function generateThumbnail(
     width: final.width,
     height: final.height,
     source: { format: codec.format, width: shown.width, height: shown.height, orientation: info.orientation },
+    peakPixels,
   };
 }
 
@@ -89,6 +96,8 @@ interface WorkingSource {
   /** Full-size displayed dimensions. */
   shown: { width: number; height: number };
   plan: GeometryPlan;
+  /** The most pixels decoded at once on the way (see Thumbnail.peakPixels). */
+  peakPixels: number;
 }
 
 /** Scale each displayed axis must reach, from the plan. */
@@ -104,7 +113,7 @@ async function viaCodec(bytes: Uint8Array, codec: Codec, info: ImageInfo, opts: 
   const scale = planScales(plan);
   const swap = info.orientation >= 5; // stored axes are the displayed ones swapped
   const small = preshrink(decoded, swap ? scale.y : scale.x, swap ? scale.x : scale.y);
-  return { image: applyOrientation(small, info.orientation), shown, plan };
+  return { image: applyOrientation(small, info.orientation), shown, plan, peakPixels: decoded.width * decoded.height };
 }
 
 /**
@@ -120,7 +129,7 @@ async function viaScaledDecoder(decoder: ScaledDecoder, bytes: Uint8Array, codec
   const image = await decoder(bytes, codec.format, size).catch(() => null);
   // Only an answer of the size asked for is trusted (it proves orientation was applied).
   if (!image || image.width !== size.width || image.height !== size.height) return null;
-  return { image, shown, plan };
+  return { image, shown, plan, peakPixels: image.width * image.height };
 }
 
 /** Reads the header and refuses images whose declared size would exhaust memory. */

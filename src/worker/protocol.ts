@@ -13,6 +13,8 @@ export type WorkerResult =
       width: number;
       height: number;
       source: SourceInfo;
+      /** The most pixels this worker's memory held for the image (recycling decisions). */
+      peakPixels: number;
       /** Milliseconds spent inside the worker. */
       elapsedMs: number;
     }

@@ -27,6 +27,7 @@ const api: ThumbnailWorkerApi = {
         width: thumb.width,
         height: thumb.height,
         source: thumb.source,
+        peakPixels: thumb.peakPixels,
         elapsedMs: performance.now() - started,
       };
       return Comlink.transfer(result, [out]);

@@ -191,12 +191,14 @@ describe('a host-supplied scaled decoder (the browser route in a worker)', () =>
     });
     expect(asked).toEqual([{ width: 342, height: 512 }]);
     expect([t.width, t.height]).toEqual([171, 256]);
+    expect(t.peakPixels).toBe(342 * 512); // the full image never entered this runtime's memory
     const pixels = await jpegCodec.decode(t.bytes);
     expect(px(pixels, 85, 128)[0]).toBeGreaterThan(190); // the decoder's flat grey, not the photo
   });
 
   it('is declined when it answers another size or fails, and the core path runs', async () => {
     const reference = await generateThumbnail(jpeg(), {});
+    expect(reference.peakPixels).toBe(1800 * 1200);
     for (const decoder of [async () => upright(512, 342), async () => null, async () => Promise.reject(new Error('boom'))]) {
       const t = await generateThumbnail(jpeg(), {}, { scaledDecoder: decoder });
       expect(Array.from(t.bytes)).toEqual(Array.from(reference.bytes));
