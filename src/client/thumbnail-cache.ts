@@ -34,6 +34,9 @@ export interface CacheStats {
 
 export const DEFAULT_BUDGET_BYTES = 200 * 1024 * 1024;
 
+/** Opening normally takes milliseconds; this long means storage is stuck. */
+const OPEN_TIMEOUT_MS = 5000;
+
 export class ThumbnailCache {
   private index = new Map<string, CacheEntryInfo>();
   private ready: Promise<void> | undefined;
@@ -41,12 +44,28 @@ export class ThumbnailCache {
   private entriesStore: UseStore | undefined;
   private indexStore: UseStore | undefined;
   private listeners = new Set<(stats: CacheStats) => void>();
+  private loaded = false;
 
   constructor(private budgetBytes = DEFAULT_BUDGET_BYTES) {}
 
-  /** Opens the stores and loads the index; resolves even when IndexedDB is unusable. */
+  /**
+   * Opens the stores and loads the index; resolves even when IndexedDB is unusable,
+   * and within OPEN_TIMEOUT_MS even when it never answers (a blocked upgrade, a
+   * wedged profile): then the cache is off and every item still runs.
+   */
   open(): Promise<void> {
-    this.ready ??= this.load();
+    this.ready ??= Promise.race([
+      this.load(),
+      new Promise<void>((resolve) =>
+        setTimeout(() => {
+          if (!this.loaded) {
+            this.disabledReason ??= 'The browser storage (IndexedDB) did not answer, so thumbnails are not cached this time.';
+            this.changed();
+          }
+          resolve();
+        }, OPEN_TIMEOUT_MS),
+      ),
+    ]);
     return this.ready;
   }
 
@@ -123,10 +142,11 @@ export class ThumbnailCache {
   }
 
   async setBudget(bytes: number): Promise<void> {
+    // Set before opening: the first open evicts against the budget, and must use this one.
+    this.budgetBytes = bytes;
     await this.open();
     return this.serial(async () => {
-      this.budgetBytes = bytes;
-      await this.evict(planEviction([...this.index.values()], bytes));
+      await this.evict(planEviction([...this.index.values()], this.budgetBytes));
       this.changed();
     });
   }
@@ -163,6 +183,7 @@ export class ThumbnailCache {
         this.index.clear();
       }
     }
+    this.loaded = true;
     this.changed();
   }
 

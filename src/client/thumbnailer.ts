@@ -9,15 +9,20 @@ import { DEFAULT_POOL_SIZE, WorkerPool } from './worker-pool';
 /** One pool for the page, created on first use so the page loads without spawning workers. */
 let pool: WorkerPool | undefined;
 
+/**
+ * `?decoder=core` forces our own WASM decoders everywhere: for comparing the two
+ * routes (tests/e2e, bench) and for ruling the browser's decoder out when in doubt.
+ */
+const useBrowserDecoder = new URLSearchParams(globalThis.location?.search).get('decoder') !== 'core';
+const decodeRoute = useBrowserDecoder ? 'browser' : 'core';
+
 export function thumbnailPool(): WorkerPool {
   pool ??= new WorkerPool({
     size: DEFAULT_POOL_SIZE,
     jobTimeoutMs: 120_000,
     // 16 MP and up leaves hundreds of MB in the worker's WASM heap; start afresh.
     recycleAfterPixels: 16_000_000,
-    // `?decoder=core` forces our own WASM decoders everywhere: for comparing the two
-    // routes (tests/e2e, bench) and for ruling the browser's decoder out when in doubt.
-    useBrowserDecoder: new URLSearchParams(globalThis.location?.search).get('decoder') !== 'core',
+    useBrowserDecoder,
     createWorker: () =>
       new Worker(new URL('../worker/thumbnail.worker.ts', import.meta.url), { type: 'module', name: 'thumbnailer' }),
   });
@@ -66,7 +71,7 @@ export async function makeThumbnail(input: ThumbnailInput, options: ThumbnailOpt
   const cacheUsable = thumbnailCache.enabled && hasWebCrypto();
   if (input.identity && cacheUsable) {
     const knownHash = await hashMemo.get(input.identity);
-    const cached = knownHash && (await thumbnailCache.get(await thumbnailCacheKey(knownHash, options)));
+    const cached = knownHash && (await thumbnailCache.get(await thumbnailCacheKey(knownHash, options, decodeRoute)));
     if (cached) return { ok: true, ...cached, elapsedMs: performance.now() - started, cache: 'hit' };
   }
 
@@ -87,7 +92,7 @@ export async function makeThumbnail(input: ThumbnailInput, options: ThumbnailOpt
 
   const contentHash = await sha256Hex(bytes);
   if (input.identity) void hashMemo.remember(input.identity, contentHash);
-  const key = await thumbnailCacheKey(contentHash, options);
+  const key = await thumbnailCacheKey(contentHash, options, decodeRoute);
   const cached = await thumbnailCache.get(key);
   if (cached) return { ok: true, ...cached, inputBytes, elapsedMs: performance.now() - started, cache: 'hit' };
 

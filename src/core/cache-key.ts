@@ -16,6 +16,11 @@ export async function sha256Hex(data: ArrayBuffer | Uint8Array | string): Promis
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
-export async function thumbnailCacheKey(contentHash: string, options: Partial<ThumbnailOptions>): Promise<string> {
-  return `${contentHash}.${(await sha256Hex(optionsKey(options))).slice(0, 32)}`;
+/**
+ * @param route which decoders made the thumbnail ('core' for ours, 'browser' when the
+ *   host's own JPEG decoder may be used): the routes differ slightly (colour management,
+ *   shrink filter), so they never answer for each other.
+ */
+export async function thumbnailCacheKey(contentHash: string, options: Partial<ThumbnailOptions>, route = 'core'): Promise<string> {
+  return `${contentHash}.${(await sha256Hex(`${optionsKey(options)}|${route}`)).slice(0, 32)}`;
 }

@@ -144,3 +144,27 @@ export function jpegOrientationFromSegments(bytes: Uint8Array, segments: readonl
 export function jpegOrientation(bytes: Uint8Array): Orientation {
   return jpegOrientationFromSegments(bytes, readJpegSegments(bytes).segments);
 }
+
+/**
+ * The JPEG without its APP1 'Exif' segments; every other byte is kept (ICC
+ * profiles, scans). For decoders that would apply EXIF orientation on their own,
+ * such as the browser's: Chromium rotates by the tag even when asked not to, and
+ * reads a subtly different set of tags than we do (a LONG-typed tag, say), so
+ * the only way to make its output agree with our probe is to give it no tag at
+ * all and apply the probe's orientation ourselves.
+ */
+export function stripJpegExif(bytes: Uint8Array): Uint8Array {
+  const exif = readJpegSegments(bytes).segments.filter((s) => s.marker === APP1 && startsWith(bytes, EXIF_PREFIX, s.start));
+  if (exif.length === 0) return bytes;
+  const out = new Uint8Array(bytes.length - exif.reduce((n, s) => n + (s.end - (s.start - 4)), 0));
+  let from = 0;
+  let to = 0;
+  for (const segment of exif) {
+    const cutStart = segment.start - 4; // the 0xFF, marker and two length bytes before the payload
+    out.set(bytes.subarray(from, cutStart), to);
+    to += cutStart - from;
+    from = segment.end;
+  }
+  out.set(bytes.subarray(from), to);
+  return out;
+}

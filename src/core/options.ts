@@ -42,7 +42,7 @@ export const DEFAULT_OPTIONS: Readonly<ThumbnailOptions> = Object.freeze({
  * Bumped whenever the pipeline's output for the same input and options changes
  * (a new resize kernel, a codec upgrade), so cached thumbnails are recomputed.
  */
-export const PIPELINE_VERSION = 1;
+export const PIPELINE_VERSION = 2; // 2: contain keeps alpha for PNG/WebP output
 
 const HEX_COLOUR = /^#[0-9a-f]{6}$/;
 

@@ -34,9 +34,10 @@ export interface Thumbnail {
 
 /**
  * A faster decoder a host may offer (the browser's own, in a worker): it decodes
- * and shrinks in one step, to about `size` (displayed orientation), and applies
- * EXIF orientation itself. It returns null to decline (a format it does not
- * handle, or any failure); then the core path runs and reports typed errors.
+ * and shrinks in one step to `size`, in STORED orientation (the pipeline applies
+ * EXIF orientation itself, from its own probe, as on the core path). It returns
+ * null to decline (a format it does not handle, or any failure); then the core
+ * path runs and reports typed errors.
  */
 export type ScaledDecoder = (bytes: Uint8Array, format: ImageFormat, size: { width: number; height: number }) => Promise<RawImage | null>;
 
@@ -117,19 +118,19 @@ async function viaCodec(bytes: Uint8Array, codec: Codec, info: ImageInfo, opts: 
 }
 
 /**
- * The host's decoder, asked for the pre-shrink size directly, when there is
- * shrinking to do; null (declined) sends the caller down the core path.
+ * The host's decoder, asked for the pre-shrink size directly (in stored axes),
+ * when there is shrinking to do; null (declined) sends the caller down the core path.
  */
 async function viaScaledDecoder(decoder: ScaledDecoder, bytes: Uint8Array, codec: Codec, info: ImageInfo, opts: ThumbnailOptions): Promise<WorkingSource | null> {
   const shown = displayedSize(info.width, info.height, info.orientation);
   const plan = planGeometry(shown.width, shown.height, opts);
   const scale = planScales(plan);
-  const size = preshrinkSize(shown.width, shown.height, scale.x, scale.y);
-  if (size.width === shown.width && size.height === shown.height) return null; // nothing to gain
-  const image = await decoder(bytes, codec.format, size).catch(() => null);
-  // Only an answer of the size asked for is trusted (it proves orientation was applied).
-  if (!image || image.width !== size.width || image.height !== size.height) return null;
-  return { image, shown, plan, peakPixels: image.width * image.height };
+  const swap = info.orientation >= 5;
+  const size = preshrinkSize(info.width, info.height, swap ? scale.y : scale.x, swap ? scale.x : scale.y);
+  if (size.width === info.width && size.height === info.height) return null; // nothing to gain
+  const stored = await decoder(bytes, codec.format, size).catch(() => null);
+  if (!stored || stored.width !== size.width || stored.height !== size.height) return null;
+  return { image: applyOrientation(stored, info.orientation), shown, plan, peakPixels: stored.width * stored.height };
 }
 
 /** Reads the header and refuses images whose declared size would exhaust memory. */

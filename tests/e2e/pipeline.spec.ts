@@ -204,15 +204,24 @@ test("the browser's own JPEG decoder (the fast route) gives the same thumbnails 
     const page = await context.newPage();
     await page.goto(`/${query}`);
     const jpeg = fixtureFile('landscape.jpg', 'image/jpeg');
+    const portrait = fixtureFile('portrait-orientation6.jpg', 'image/jpeg');
+    // The same photo with its orientation tag typed LONG instead of SHORT: our probe
+    // reads it, Chromium's decoder would not, so the browser must not be left to rotate.
+    const longTag = Buffer.from(portrait.buffer);
+    const entry = longTag.indexOf(Buffer.from([0x01, 0x12, 0x00, 0x03, 0x00, 0x00, 0x00, 0x01])); // big-endian IFD entry
+    expect(entry).toBeGreaterThan(0);
+    longTag.set([0x00, 0x04], entry + 2);
+    longTag.set([0x00, 0x00, 0x00, 0x06], entry + 8);
     await page.getByLabel('Choose images').setInputFiles([
-      fixtureFile('portrait-orientation6.jpg', 'image/jpeg'),
+      portrait,
       jpeg,
       // Cut short: the browser declines it and our decoder shows what there is.
       { name: 'cut.jpg', mimeType: 'image/jpeg', buffer: jpeg.buffer.subarray(0, Math.floor(jpeg.buffer.length * 0.6)) },
+      { name: 'long-tag.jpg', mimeType: 'image/jpeg', buffer: longTag },
     ]);
-    await waitForAll(page, 3);
+    await waitForAll(page, 4);
     const images = [];
-    for (let i = 0; i < 3; i++) {
+    for (let i = 0; i < 4; i++) {
       await expect(thumbnails(page).nth(i)).toHaveAttribute('data-state', 'done');
       images.push(
         await thumbnails(page)
@@ -232,7 +241,7 @@ test("the browser's own JPEG decoder (the fast route) gives the same thumbnails 
   };
   const fast = await pixelsVia('');
   const core = await pixelsVia('?decoder=core');
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 4; i++) {
     expect([fast[i]!.width, fast[i]!.height]).toEqual([core[i]!.width, core[i]!.height]);
     let sum = 0;
     for (let k = 0; k < fast[i]!.data.length; k++) sum += Math.abs(fast[i]!.data[k]! - core[i]!.data[k]!);
@@ -240,7 +249,8 @@ test("the browser's own JPEG decoder (the fast route) gives the same thumbnails 
     expect(sum / fast[i]!.data.length, `image ${i}`).toBeLessThan(4);
   }
   expect([fast[0]!.width, fast[0]!.height]).toEqual([171, 256]);
+  expect([fast[3]!.width, fast[3]!.height]).toEqual([171, 256]);
   // And the fast route really ran for the whole photos: its shrink filter leaves a trace.
   const differs = (i: number) => fast[i]!.data.some((v, k) => v !== core[i]!.data[k]);
-  expect(differs(0) && differs(1)).toBe(true);
+  expect(differs(0) && differs(1) && differs(3)).toBe(true);
 });

@@ -26,6 +26,8 @@ describe('thumbnailCacheKey', () => {
     for (const k of keys) expect(k).not.toBe(base);
     expect(new Set(keys).size).toBe(keys.length);
     expect(await thumbnailCacheKey(await sha256Hex('other bytes'), {})).not.toBe(base);
+    // The decode route (ours, or the browser's JPEG decoder) is part of the key too.
+    expect(await thumbnailCacheKey(h, {}, 'browser')).not.toBe(await thumbnailCacheKey(h, {}, 'core'));
   });
 });
 

@@ -174,3 +174,25 @@ describe.skipIf(!haveCorpus)('corpus: exif-orientation/{Landscape,Portrait}_N.jp
     });
   }
 });
+
+describe('stripJpegExif', () => {
+  it('cuts out the Exif segments and keeps every other byte, so the orientation reads 1', async () => {
+    const { stripJpegExif, jpegOrientation, readJpegSegments } = await import('../../src/core/exif');
+    const file = new Uint8Array(readFileSync(path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../fixtures/portrait-orientation6.jpg')));
+    expect(jpegOrientation(file)).toBe(6);
+    const stripped = stripJpegExif(file);
+    expect(jpegOrientation(stripped)).toBe(1);
+    const before = readJpegSegments(file).segments.filter((s) => s.marker !== 0xe1);
+    const after = readJpegSegments(stripped).segments;
+    expect(after.map((s) => s.marker)).toEqual(before.map((s) => s.marker));
+    // Everything after the header (the scan) is byte-identical.
+    const scanBytes = (b: Uint8Array) => b.subarray(readJpegSegments(b).segments.at(-1)!.end);
+    expect(Buffer.from(scanBytes(stripped)).equals(Buffer.from(scanBytes(file)))).toBe(true);
+  });
+
+  it('returns a file without Exif unchanged', async () => {
+    const { stripJpegExif } = await import('../../src/core/exif');
+    const noExif = new Uint8Array([0xff, 0xd8, 0xff, 0xdb, 0x00, 0x04, 1, 2, 0xff, 0xd9]);
+    expect(stripJpegExif(noExif)).toBe(noExif);
+  });
+});

@@ -146,6 +146,16 @@ describe('mixed pastes', () => {
     expect(bytesOf(parsePastedText(pem)[0])).toEqual(Array.from(png));
   });
 
+  it('keeps a one-line data URL and a base64 line under it apart, padded or not', () => {
+    const bmp = Buffer.from(readFileSync(resolve(__dirname, '../fixtures/rgb24.bmp'))).toString('base64');
+    for (const dataUrl of [`data:image/png;base64,${b64}`, `data:image/png;base64,${urlSafe}`]) {
+      const items = parsePastedText(`${dataUrl}\n${bmp}`);
+      expect(items.map((i) => i.kind)).toEqual(['bytes', 'bytes']);
+      expect(bytesOf(items[0])).toEqual(Array.from(png));
+      expect(bytesOf(items[1]).length).toBe(24630);
+    }
+  });
+
   it('separates two base64 blocks by a blank line', () => {
     const items = parsePastedText(`${wrapped}\n\n${wrapped}`);
     expect(items.map((i) => i.kind)).toEqual(['bytes', 'bytes']);

@@ -174,32 +174,35 @@ describe('generateThumbnail', () => {
 
 describe('a host-supplied scaled decoder (the browser route in a worker)', () => {
   const jpeg = () => fixture('portrait-orientation6.jpg'); // stored 1800x1200, orientation 6
-  const upright = (w: number, h: number) => {
+  /** A stored-orientation stand-in: left half dark, right half light. */
+  const stored = (w: number, h: number) => {
     const img = createRawImage(w, h);
-    img.data.fill(200);
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) img.data.set(x < w / 2 ? [20, 20, 20, 255] : [230, 230, 230, 255], (y * w + x) * 4);
     return img;
   };
 
-  it('is asked for the upright pre-shrink size, and its answer is used as is (no second rotation)', async () => {
+  it('is asked for the pre-shrink size in stored axes, and the pipeline rotates its answer by the probe', async () => {
     const asked: { width: number; height: number }[] = [];
     const t = await generateThumbnail(jpeg(), {}, {
       scaledDecoder: async (_bytes, format, size) => {
         expect(format).toBe('jpeg');
         asked.push(size);
-        return upright(size.width, size.height);
+        return stored(size.width, size.height);
       },
     });
-    expect(asked).toEqual([{ width: 342, height: 512 }]);
+    expect(asked).toEqual([{ width: 512, height: 342 }]);
     expect([t.width, t.height]).toEqual([171, 256]);
-    expect(t.peakPixels).toBe(342 * 512); // the full image never entered this runtime's memory
+    expect(t.peakPixels).toBe(512 * 342); // the full image never entered this runtime's memory
+    // Orientation 6 turns the stored left (dark) half into the displayed top.
     const pixels = await jpegCodec.decode(t.bytes);
-    expect(px(pixels, 85, 128)[0]).toBeGreaterThan(190); // the decoder's flat grey, not the photo
+    expect(px(pixels, 85, 20)[0]).toBeLessThan(60);
+    expect(px(pixels, 85, 235)[0]).toBeGreaterThan(190);
   });
 
   it('is declined when it answers another size or fails, and the core path runs', async () => {
     const reference = await generateThumbnail(jpeg(), {});
     expect(reference.peakPixels).toBe(1800 * 1200);
-    for (const decoder of [async () => upright(512, 342), async () => null, async () => Promise.reject(new Error('boom'))]) {
+    for (const decoder of [async () => stored(342, 512), async () => null, async () => Promise.reject(new Error('boom'))]) {
       const t = await generateThumbnail(jpeg(), {}, { scaledDecoder: decoder });
       expect(Array.from(t.bytes)).toEqual(Array.from(reference.bytes));
     }

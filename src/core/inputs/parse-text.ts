@@ -69,10 +69,14 @@ function parseLines(lines: string[]): TextItem[] {
   };
   const continues = (line: string) => {
     if (block.length === 0) return false;
-    // A data URL's first line has its own length; the wrap width comes from the next.
-    if (block.length === 1 && /^data:/i.test(block[0]!)) {
+    const first = block[0]!;
+    if (block.length === 1 && /^data:/i.test(first)) {
+      // A data URL's first line carries its prefix, so the wrap width comes from the
+      // next line; and only a short payload on that first line can be a wrapped one.
+      const payload = first.slice(first.indexOf(',') + 1);
+      if (!first.includes(',') || payload.length > MAX_WRAP_WIDTH) return false;
       width = line.length;
-      return true;
+      return width <= MAX_WRAP_WIDTH;
     }
     const last = block[block.length - 1]!;
     return width <= MAX_WRAP_WIDTH && last.length === width && line.length <= width;
@@ -93,7 +97,11 @@ function parseLines(lines: string[]): TextItem[] {
         ...(parsed.ok ? fromJsonValue(parsed.value, `line ${lineNo}`) : [invalid(`line ${lineNo}`, `Line ${lineNo} looks like JSON but cannot be read: ${parsed.message}.`)]),
       );
     }
-    if (/^data:/i.test(line)) return start(line, lineNo);
+    if (/^data:/i.test(line)) {
+      start(line, lineNo);
+      if (line.endsWith('=')) flush(); // padding ends it, as for plain base64
+      return;
+    }
     if (/^[A-Za-z0-9+/\-_=]+$/.test(line)) {
       if (continues(line)) block.push(line);
       else start(line, lineNo);

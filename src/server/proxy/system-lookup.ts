@@ -22,16 +22,22 @@ export interface SystemLookupOptions {
   /** getaddrinfo stand-in (tests). */
   fallback?: LookupAll;
   maxSystemLookups?: number;
+  /** System lookups allowed to wait for a turn; more are refused at once (EBUSY). */
+  maxWaiting?: number;
 }
 
-/** c-ares codes meaning "the name or its address records do not exist", as opposed to "no answer". */
-const DEFINITIVELY_ABSENT = new Set(['ENOTFOUND', 'ENODATA']);
+/**
+ * c-ares answers after which the system resolver is worth asking: the name or its
+ * records do not exist in DNS, or there is no DNS server at all (refused at once).
+ * A timeout is not among them: that is the hostile case this module is for.
+ */
+const DEFINITIVELY_ABSENT = new Set(['ENOTFOUND', 'ENODATA', 'ECONNREFUSED']);
 
 export function createSystemLookup(options: SystemLookupOptions = {}): LookupAll {
   const resolver = new Resolver({ timeout: options.timeoutMs ?? 2500, tries: options.tries ?? 2 });
   if (options.servers) resolver.setServers(options.servers);
   const fallback: LookupAll = options.fallback ?? ((hostname) => getaddrinfo(hostname, { all: true, order: 'verbatim' }));
-  const limit = createLimit(options.maxSystemLookups ?? 2);
+  const limit = createLimit(options.maxSystemLookups ?? 2, options.maxWaiting ?? 32);
 
   return async (hostname) => {
     const [v4, v6] = await Promise.allSettled([resolver.resolve4(hostname), resolver.resolve6(hostname)]);
@@ -47,12 +53,15 @@ export function createSystemLookup(options: SystemLookupOptions = {}): LookupAll
   };
 }
 
-/** At most n tasks at once; the rest wait their turn. */
-function createLimit(n: number): <T>(task: () => Promise<T>) => Promise<T> {
+/** At most n tasks at once; up to maxWaiting more wait their turn, the rest are refused. */
+function createLimit(n: number, maxWaiting: number): <T>(task: () => Promise<T>) => Promise<T> {
   let running = 0;
   const waiting: (() => void)[] = [];
   return async (task) => {
-    if (running >= n) await new Promise<void>((resolve) => waiting.push(resolve));
+    if (running >= n) {
+      if (waiting.length >= maxWaiting) throw Object.assign(new Error('too many host lookups waiting'), { code: 'EBUSY' });
+      await new Promise<void>((resolve) => waiting.push(resolve));
+    }
     running++;
     try {
       return await task();

@@ -90,4 +90,29 @@ describe('createSystemLookup', () => {
     await Promise.all(Array.from({ length: 6 }, (_, i) => lookup(`host${i}.lan`)));
     expect(most).toBe(2);
   });
+
+  it('refuses system lookups at once past the waiting limit, instead of queueing without bound', async () => {
+    const dns = await dnsServer('nxdomain');
+    let release = () => {};
+    const gate = new Promise<void>((r) => (release = r));
+    const fallback: LookupAll = async () => (await gate, [{ address: '192.168.1.20', family: 4 }]);
+    const lookup = createSystemLookup({ servers: [dns.server], fallback, timeoutMs: 500, tries: 1, maxSystemLookups: 1, maxWaiting: 1 });
+    const results = Array.from({ length: 3 }, (_, i) => lookup(`host${i}.lan`).then(() => 'ok', (e: NodeJS.ErrnoException) => e.code));
+    await new Promise((r) => setTimeout(r, 200)); // all three have had their DNS answer
+    release();
+    expect((await Promise.all(results)).sort()).toEqual(['EBUSY', 'ok', 'ok']);
+  });
+
+  it('asks the system resolver when no DNS server answers at all (connection refused)', async () => {
+    const { fallback, calls } = recordingFallback();
+    // A closed UDP port on 127.0.0.1: the query is refused at once.
+    const closed = createSocket('udp4');
+    await new Promise<void>((resolve) => closed.bind(0, '127.0.0.1', resolve));
+    const port = (closed.address() as AddressInfo).port;
+    closed.close();
+    const lookup = createSystemLookup({ servers: [`127.0.0.1:${port}`], fallback, timeoutMs: 300, tries: 1 });
+    // c-ares sees the ICMP refusal on Linux and reports ECONNREFUSED at once.
+    expect(await lookup('printer.lan')).toEqual([{ address: '192.168.1.20', family: 4 }]);
+    expect(calls).toEqual(['printer.lan']);
+  });
 });
