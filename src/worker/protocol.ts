@@ -1,24 +1,21 @@
 import type { ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
-import type { SourceInfo } from '../core/pipeline';
+import type { Thumbnail } from '../core/pipeline';
 
-/** What one worker call returns. Errors come back as data: structured clone drops Error subclasses. */
+/**
+ * What one worker call returns: the pipeline's Thumbnail with its bytes as a
+ * transferable ArrayBuffer. Errors come back as data: structured clone drops
+ * Error subclasses.
+ */
 export type WorkerResult =
-  | {
+  | (Omit<Thumbnail, 'bytes' | 'format'> & {
       ok: true;
       /** Transferred, not copied. */
       bytes: ArrayBuffer;
-      mimeType: string;
-      extension: string;
-      width: number;
-      height: number;
-      source: SourceInfo;
-      /** The most pixels this worker's memory held for the image (recycling decisions). */
-      peakPixels: number;
       /** Milliseconds spent inside the worker. */
       elapsedMs: number;
-    }
-  | { ok: false; error: ThumbnailErrorData; source?: SourceInfo };
+    })
+  | { ok: false; error: ThumbnailErrorData };
 
 export interface ThumbnailWorkerApi {
   /** useBrowserDecoder: let the browser decode and shrink JPEGs (worker/browser-decoder.ts). */
