@@ -24,6 +24,8 @@ export interface FitRequest {
   height: number;
   fit: FitMode;
   allowEnlarge: boolean;
+  /** Above 0, a percentage of the source instead of the box (see ThumbnailOptions.scalePercent). */
+  scalePercent?: number;
 }
 
 /** Rounds a scaled side, never to 0: a 10000x1 strip fitted in 256x256 is 256x1, not 256x0. */
@@ -34,6 +36,13 @@ export function side(length: number): number {
 export function planGeometry(srcWidth: number, srcHeight: number, req: FitRequest): GeometryPlan {
   const whole = { x: 0, y: 0, width: srcWidth, height: srcHeight };
   const cap = (scale: number) => (req.allowEnlarge ? scale : Math.min(scale, 1));
+
+  if (req.scalePercent && req.scalePercent > 0) {
+    // Both axes by the same factor: the aspect ratio is kept up to rounding, so there is nothing to fit.
+    const scale = cap(req.scalePercent / 100);
+    const resized = { width: side(srcWidth * scale), height: side(srcHeight * scale) };
+    return { source: whole, resized, canvas: resized, offset: { x: 0, y: 0 } };
+  }
 
   switch (req.fit) {
     case 'inside':

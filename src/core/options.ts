@@ -2,9 +2,12 @@ import { ThumbnailError } from './errors';
 
 export type FitMode = 'inside' | 'cover' | 'contain' | 'fill';
 export type OutputFormat = 'same' | 'jpeg' | 'png' | 'webp';
+/** The kernels @jsquash/resize's main module offers (its hqx and magic kernels need wasm of their own). */
+export type ResizeMethod = 'lanczos3' | 'mitchell' | 'catrom' | 'triangle';
 
 export const FIT_MODES: readonly FitMode[] = ['inside', 'cover', 'contain', 'fill'];
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', 'jpeg', 'png', 'webp'];
+export const RESIZE_METHODS: readonly ResizeMethod[] = ['lanczos3', 'mitchell', 'catrom', 'triangle'];
 
 export interface ThumbnailOptions {
   /** Box width in pixels, 1..MAX_SIDE. */
@@ -21,10 +24,19 @@ export interface ThumbnailOptions {
   allowEnlarge: boolean;
   /** Images with more pixels than this (read from the header) are refused before decoding. */
   maxPixels: number;
+  /** The resize kernel: lanczos3 is the sharpest; triangle the softest (and fastest). */
+  method: ResizeMethod;
+  /**
+   * 0: fit into the width x height box. 1..MAX_SCALE_PERCENT: a percentage of the
+   * original's displayed size instead (the box and fit are then unused; aspect kept).
+   */
+  scalePercent: number;
 }
 
 /** A thumbnail side beyond this is not a thumbnail, and the encoders slow to a crawl. */
 export const MAX_SIDE = 8192;
+/** 400%: enough to enlarge an icon; beyond that it is not a thumbnail. Above 100 needs allowEnlarge. */
+export const MAX_SCALE_PERCENT = 400;
 
 export const DEFAULT_OPTIONS: Readonly<ThumbnailOptions> = Object.freeze({
   width: 256,
@@ -36,13 +48,15 @@ export const DEFAULT_OPTIONS: Readonly<ThumbnailOptions> = Object.freeze({
   allowEnlarge: false,
   // 100 MP: a 24 MP phone photo passes with room; a decompression bomb does not.
   maxPixels: 100_000_000,
+  method: 'lanczos3',
+  scalePercent: 0,
 });
 
 /**
  * Bumped whenever the pipeline's output for the same input and options changes
  * (a new resize kernel, a codec upgrade), so cached thumbnails are recomputed.
  */
-export const PIPELINE_VERSION = 2; // 2: contain keeps alpha for PNG/WebP output
+export const PIPELINE_VERSION = 3; // 2: contain keeps alpha for PNG/WebP output; 3: results say whether they have alpha
 
 const HEX_COLOUR = /^#[0-9a-f]{6}$/;
 
@@ -74,6 +88,10 @@ export function normaliseOptions(input: Partial<ThumbnailOptions> = {}): Thumbna
   if (!OUTPUT_FORMATS.includes(format as OutputFormat)) {
     throw new ThumbnailError('invalid-options', `Format must be one of ${OUTPUT_FORMATS.join(', ')}; got "${o.format}".`);
   }
+  const method = String(o.method).toLowerCase() as ResizeMethod;
+  if (!RESIZE_METHODS.includes(method)) {
+    throw new ThumbnailError('invalid-options', `Resize method must be one of ${RESIZE_METHODS.join(', ')}; got "${o.method}".`);
+  }
   const background = String(o.background).trim().toLowerCase();
   if (!HEX_COLOUR.test(background)) {
     throw new ThumbnailError('invalid-options', `Background must be a colour like #ffffff; got "${o.background}".`);
@@ -87,6 +105,8 @@ export function normaliseOptions(input: Partial<ThumbnailOptions> = {}): Thumbna
     background,
     allowEnlarge: Boolean(o.allowEnlarge),
     maxPixels: integerIn('Pixel limit', o.maxPixels, 1, Number.MAX_SAFE_INTEGER),
+    method,
+    scalePercent: integerIn('Percentage', o.scalePercent, 0, MAX_SCALE_PERCENT),
   };
 }
 

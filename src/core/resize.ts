@@ -1,14 +1,16 @@
 import resizeWasm, { initResize } from '@jsquash/resize';
 import { providedWasm } from './codecs/wasm';
+import type { ResizeMethod } from './options';
 import { hasTransparency, withOwnBuffer, type RawImage } from './image';
 import { areaShrink } from './shrink';
 
 /**
- * Quality resize: lanczos3 from @jsquash/resize, always with fitMethod 'stretch'
- * (its 'contain' is really a centre crop that also mutates the input; DESIGN.md §3).
- * The geometry is decided beforehand by planGeometry; this only changes size.
+ * Quality resize: lanczos3 (or the chosen kernel) from @jsquash/resize, always with
+ * fitMethod 'stretch' (its 'contain' is really a centre crop that also mutates the
+ * input; DESIGN.md §3). The geometry is decided beforehand by planGeometry; this
+ * only changes size.
  */
-export async function lanczosResize(image: RawImage, width: number, height: number): Promise<RawImage> {
+export async function kernelResize(image: RawImage, width: number, height: number, method: ResizeMethod = 'lanczos3'): Promise<RawImage> {
   if (image.width === width && image.height === height) return image;
   await initResize(providedWasm().resize);
   const alpha = hasTransparency(image);
@@ -16,7 +18,7 @@ export async function lanczosResize(image: RawImage, width: number, height: numb
   const out = await resizeWasm(input as ImageData, {
     width,
     height,
-    method: 'lanczos3',
+    method,
     fitMethod: 'stretch',
     // Premultiplying stops transparent pixels' colour bleeding into edges; for opaque
     // images it only costs time. Linear-light resizing was measured further from an
