@@ -25,22 +25,31 @@ export type ThumbnailErrorCode =
   | 'refused' // the proxy's safety rules refused the target (private address...)
   | 'rate-limited' // too many proxy requests from this client
   | 'network' // the server could not be reached
-  | 'offline'; // the browser is offline
+  | 'offline' // the browser is offline
+  | 'cancelled'; // the person stopped it
 
+/**
+ * `message` is the headline a person reads, in plain words; `detail` is what a
+ * developer needs (the decoder's own words, the first bytes), shown behind a
+ * "Details" disclosure.
+ */
 export interface ThumbnailErrorData {
   code: ThumbnailErrorCode;
   message: string;
+  detail?: string;
 }
 
 export class ThumbnailError extends Error {
   readonly code: ThumbnailErrorCode;
-  constructor(code: ThumbnailErrorCode, message: string) {
+  readonly detail: string | undefined;
+  constructor(code: ThumbnailErrorCode, message: string, detail?: string) {
     super(message);
     this.name = 'ThumbnailError';
     this.code = code;
+    this.detail = detail;
   }
   toData(): ThumbnailErrorData {
-    return { code: this.code, message: this.message };
+    return this.detail ? { code: this.code, message: this.message, detail: this.detail } : { code: this.code, message: this.message };
   }
 }
 
@@ -53,16 +62,29 @@ export function toErrorData(e: unknown): ThumbnailErrorData {
   if (isThumbnailError(e)) return e.toData();
   const text = e instanceof Error ? e.message : String(e);
   if (/out of memory|Aborted|RuntimeError|unreachable/i.test(text)) {
-    return { code: 'codec-crashed', message: `The image decoder crashed (${text}).` };
+    return { code: 'codec-crashed', message: 'The image decoder failed on this file, which is probably damaged.', detail: text };
   }
-  return { code: 'corrupt', message: `The image data is damaged and could not be read (${text}).` };
+  return { code: 'corrupt', message: 'This image is damaged and cannot be shown.', detail: text };
 }
 
+/** `detail` says what exactly is wrong, in the decoder's terms; it goes behind "Details". */
 export const corrupt = (format: string, detail: string) =>
-  new ThumbnailError('corrupt', `This ${format} file is damaged: ${detail}.`);
+  new ThumbnailError('corrupt', `This ${format} is damaged and cannot be shown.`, sentence(detail));
 
 export const truncated = (format: string) =>
-  new ThumbnailError('truncated', `This ${format} file is cut short: it ends before the image data does.`);
+  new ThumbnailError('truncated', `This ${format} is damaged: it ends before the image data is complete.`, 'The file is cut short (an interrupted download or copy).');
 
-export const unsupportedFeature = (format: string, detail: string) =>
-  new ThumbnailError('unsupported-feature', `This ${format} file uses a feature we cannot decode: ${detail}.`);
+/** `feature` is named in the headline: it is what a person can act on ("12-bit JPEG"). */
+export const unsupportedFeature = (format: string, feature: string) =>
+  new ThumbnailError('unsupported-feature', `This ${format} uses a feature we cannot decode: ${feature}.`);
+
+/** A decoder crash (a WASM abort): the file is almost always at fault, the worker is replaced. */
+export const codecCrashed = (what: string, detail: string) =>
+  new ThumbnailError('codec-crashed', `The ${what} failed on this file, which is probably damaged.`, sentence(detail));
+
+/** 'its IDAT chunk is bad' -> 'Its IDAT chunk is bad.' */
+function sentence(text: string): string {
+  const t = text.trim();
+  if (!t) return t;
+  return t[0]!.toUpperCase() + t.slice(1) + (/[.!?)]$/.test(t) ? '' : '.');
+}

@@ -251,7 +251,8 @@ describe('probe', () => {
     jpeg[sof + 5] = 0;
     jpeg[sof + 6] = 0;
     const e = await expectThumbnailError(() => jpegCodec.probe(jpeg), 'corrupt');
-    expect(e.message).toMatch(/height is 0/);
+    expect(e.message).toMatch(/damaged/);
+    expect(e.detail).toMatch(/height is 0/); // the technical reason, behind "Details"
 
     const gif = sample(gifCodec).slice();
     gif[6] = 0;
@@ -360,7 +361,8 @@ describe('errors', () => {
     const dht = indexOfMarker(bytes, 0xc4);
     bytes.fill(0xee, dht + 5, dht + 21); // 16 code-length counts that add up to far too many codes
     const e = await expectThumbnailError(() => jpegCodec.decode(bytes), 'corrupt');
-    expect(e.message).toMatch(/Huffman/);
+    expect(e.message).toMatch(/damaged/);
+    expect(e.detail).toMatch(/Huffman/); // the technical reason, behind "Details"
   });
 
   it('JPEG: a file without a frame header is corrupt', async () => {
@@ -384,14 +386,16 @@ describe('errors', () => {
     const idat = pngChunk('IDAT', Uint8Array.from({ length: 300 }, random));
     const png = concat(sample(pngCodec).subarray(0, 33), idat, pngChunk('IEND', new Uint8Array(0)));
     const e = await expectThumbnailError(() => pngCodec.decode(png), 'corrupt');
-    expect(e.message).toMatch(/compressed image data/);
+    expect(e.message).toMatch(/damaged/);
+    expect(e.detail).toMatch(/compressed image data/); // the technical reason, behind "Details"
   });
 
   it('PNG: a wrong checksum in a critical chunk is corrupt', async () => {
     const png = sample(pngCodec).slice();
     png[45] = (png[45] ?? 0) ^ 0xff; // inside the data of the chunk after IHDR (at 33: length, type, data from 41)
     const e = await expectThumbnailError(() => pngCodec.decode(png), 'corrupt');
-    expect(e.message).toMatch(/checksum/);
+    expect(e.message).toMatch(/damaged/);
+    expect(e.detail).toMatch(/checksum/); // the technical reason, behind "Details"
   });
 
   it('PNG: no image data (IDAT) is corrupt', async () => {

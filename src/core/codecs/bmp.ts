@@ -683,6 +683,7 @@ export const bmpCodec: Codec = {
   extension: 'bmp',
   keepsAlpha: true,
   sniff: sniffBmp,
+  looksLike: hasSignature,
   probe: probeBmp,
   decode: (bytes) => new Promise((resolve) => resolve(decodeBmp(bytes))),
   encode: (image) => new Promise((resolve) => resolve(encodeBmp(image))),

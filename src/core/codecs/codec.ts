@@ -30,6 +30,12 @@ export interface Codec {
   keepsAlpha: boolean;
   /** Cheap magic-byte test. */
   sniff(bytes: Uint8Array): boolean;
+  /**
+   * A looser test: the bytes begin like this format (its first signature bytes) even
+   * though sniff() refused them. Such a file is a damaged one of this format, which
+   * is what a person must be told, not "not an image format we can read".
+   */
+  looksLike(bytes: Uint8Array): boolean;
   /** Dimensions and orientation from the header; throws ThumbnailError when unreadable. */
   probe(bytes: Uint8Array): ImageInfo;
   /** Full decode to 8-bit RGBA; throws ThumbnailError. */

@@ -286,6 +286,7 @@ export const gifCodec: Codec = {
   extension: 'gif',
   keepsAlpha: true,
   sniff,
+  looksLike: (bytes) => bytes.length >= 3 && String.fromCharCode(...bytes.subarray(0, 3)) === 'GIF',
   probe,
   decode,
 };

@@ -18,7 +18,7 @@
 import decodeWithLibjpeg, { init as initDecoderUntyped } from '@jsquash/jpeg/decode.js';
 import encodeJpeg, { init as initEncoderUntyped } from '@jsquash/jpeg/encode.js';
 import jpegJs from 'jpeg-js';
-import { corrupt, ThumbnailError, truncated, unsupportedFeature } from '../errors';
+import { codecCrashed, corrupt, ThumbnailError, truncated, unsupportedFeature } from '../errors';
 import { jpegOrientationFromSegments, readJpegSegments, type JpegSegment } from '../exif';
 import { createRawImage, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type EncodeSettings, type ImageInfo } from './codec';
@@ -128,7 +128,7 @@ async function decodeOnce(bytes: Uint8Array): Promise<RawImage | ThumbnailError 
   } catch (e) {
     void freshDecoder();
     if (e instanceof WebAssembly.RuntimeError) {
-      return new ThumbnailError('codec-crashed', `The JPEG decoder crashed (${e.message}).`);
+      return codecCrashed('JPEG decoder', e.message);
     }
     // exit(1) after libjpeg's message, or jSquash's own "Decoding error": either way the messages say why.
     return isExitStatus(e) || libjpegMessages.length > 0
@@ -190,7 +190,7 @@ async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8A
   } catch (e) {
     encoderReady = undefined; // like the decoder, an exit() leaves the instance unsafe: start afresh next time
     const reason = encoderMessages.at(-1) ?? (e instanceof Error ? e.message : String(e));
-    throw new ThumbnailError('codec-crashed', `The JPEG encoder failed (${reason}).`);
+    throw new ThumbnailError('codec-crashed', 'The JPEG encoder failed on this image.', reason);
   }
 }
 
@@ -203,6 +203,7 @@ export const jpegCodec: Codec = {
   extension: 'jpg',
   keepsAlpha: false,
   sniff: (bytes) => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff,
+  looksLike: (bytes) => bytes[0] === 0xff && bytes[1] === 0xd8, // SOI, whatever follows
   probe,
   decode,
   encode,

@@ -14,7 +14,7 @@
  */
 import decodePng, { init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodePng, { init as initPngEncoder } from '@jsquash/png/encode.js';
-import { corrupt, ThumbnailError, truncated } from '../errors';
+import { codecCrashed, corrupt, ThumbnailError, truncated } from '../errors';
 import { readExifOrientation } from '../exif';
 import { createRawImage, withOwnBuffer, type Orientation, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type ImageInfo } from './codec';
@@ -263,14 +263,14 @@ async function decode(bytes: Uint8Array): Promise<RawImage> {
     image = await decodePng(toArrayBuffer(withoutAnimation(bytes, walk.chunks)));
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
-      throw new ThumbnailError('codec-crashed', `The PNG decoder crashed (${e.message}).`);
+      throw codecCrashed('PNG decoder', e.message);
     }
     // The decoder gives no reason; the structure was sound, so the compressed data is at fault.
     if (walk.end === 'no-iend') throw truncated(FORMAT);
     throw corrupt(FORMAT, 'its compressed image data is damaged');
   }
   if (image.width !== header.width || image.height !== header.height) {
-    throw new ThumbnailError('corrupt', `This PNG file is damaged: it decoded to ${image.width}×${image.height}, not the ${header.width}×${header.height} its header says.`);
+    throw corrupt(FORMAT, `it decoded to ${image.width}×${image.height}, not the ${header.width}×${header.height} its header says`);
   }
   return createRawImage(image.width, image.height, image.data);
 }
@@ -285,7 +285,7 @@ async function encode(image: RawImage): Promise<Uint8Array> {
     const output = await encodePng(withOwnBuffer(image) as unknown as ImageData);
     return new Uint8Array(output);
   } catch (e) {
-    throw new ThumbnailError('codec-crashed', `The PNG encoder failed (${e instanceof Error ? e.message : String(e)}).`);
+    throw new ThumbnailError('codec-crashed', 'The PNG encoder failed on this image.', e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -299,6 +299,7 @@ export const pngCodec: Codec = {
   keepsAlpha: true,
   // The first four bytes ('\x89PNG') are enough to know it is meant as PNG; readHeader() checks the rest.
   sniff: (bytes) => bytes.length >= 4 && SIGNATURE.slice(0, 4).every((b, i) => bytes[i] === b),
+  looksLike: (bytes) => bytes.length >= 2 && SIGNATURE.slice(0, Math.min(3, bytes.length)).every((b, i) => bytes[i] === b), // "\x89PN"
   probe,
   decode,
   encode,

@@ -1,4 +1,4 @@
-import { ThumbnailError } from '../errors';
+import { corrupt, ThumbnailError, truncated } from '../errors';
 import { bmpCodec } from './bmp';
 import type { Codec, ImageFormat } from './codec';
 import { gifCodec } from './gif';
@@ -9,34 +9,86 @@ import { webpCodec } from './webp';
 /** Every format we read. Adding a format is one codec file and one line here. */
 export const CODECS: readonly Codec[] = [jpegCodec, pngCodec, webpCodec, gifCodec, bmpCodec];
 
+/** 'JPEG, PNG, WebP, GIF and BMP'. */
+export const SUPPORTED_FORMATS_TEXT = ((labels) => `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`)(
+  CODECS.map((c) => c.label),
+);
+
 export function codecFor(format: ImageFormat): Codec {
   const codec = CODECS.find((c) => c.format === format);
   if (!codec) throw new Error(`No codec registered for ${format}`);
   return codec;
 }
 
-/** Identifies the format from the bytes alone; the file name is never trusted. */
-export function sniffFormat(bytes: Uint8Array): Codec {
-  if (bytes.length === 0) throw new ThumbnailError('empty', 'The file is empty (0 bytes).');
-  const codec = CODECS.find((c) => c.sniff(bytes));
-  if (!codec) {
-    throw new ThumbnailError(
-      'unsupported-format',
-      `This is not an image format we can read (${describeStart(bytes)}). Supported: JPEG, PNG, WebP, GIF and BMP.`,
-    );
-  }
-  return codec;
+/** The label of the format with this MIME type ('image/webp' -> 'WebP'), for the page's summaries. */
+export function formatLabelOf(mimeType: string): string {
+  return CODECS.find((c) => c.mimeType === mimeType)?.label ?? mimeType.replace(/^image\//, '').toUpperCase();
 }
 
-/** A hint of what the bytes are, for the error message: common non-image types, else the first bytes. */
-function describeStart(bytes: Uint8Array): string {
-  const ascii = String.fromCharCode(...bytes.subarray(0, 8));
-  if (ascii.startsWith('%PDF')) return 'it looks like a PDF';
-  if (ascii.startsWith('PK')) return 'it looks like a ZIP archive';
+/**
+ * Fewer bytes than this cannot hold any of our formats' headers: a file that begins
+ * like one of them but is this short was cut off, not merely damaged.
+ */
+const SHORTEST_HEADER = 26;
+
+/**
+ * Identifies the format from the bytes alone; the file name is never trusted.
+ * A file that begins like a known format but fails its full signature is a damaged
+ * file of that format; anything else is described as what it seems to be (a text
+ * file, a PDF, an iPhone photo...), with its first bytes behind "Details".
+ */
+export function sniffFormat(bytes: Uint8Array): Codec {
+  if (bytes.length === 0) throw new ThumbnailError('empty', 'This file is empty (0 bytes): there is no image in it.');
+  const codec = CODECS.find((c) => c.sniff(bytes));
+  if (codec) return codec;
+  const lookalike = CODECS.find((c) => c.looksLike(bytes));
+  if (lookalike && bytes.length < SHORTEST_HEADER) throw truncated(lookalike.label);
+  const text = looksLikeText(bytes);
+  // ASCII signatures ('BM', 'GIF', 'RIFF') also begin ordinary text: text wins for those.
+  if (lookalike && !text) throw corrupt(lookalike.label, `its header is not valid (${firstBytes(bytes)})`);
+  throw new ThumbnailError('unsupported-format', notAnImage(bytes, text), `${capitalise(firstBytes(bytes))}. We read ${SUPPORTED_FORMATS_TEXT}.`);
+}
+
+/** A plain headline for bytes that are not any format we read. */
+function notAnImage(bytes: Uint8Array, text: boolean): string {
+  const ascii = String.fromCharCode(...bytes.subarray(0, 16));
+  const brand = ascii.slice(4, 8) === 'ftyp' ? ascii.slice(8, 12) : '';
+  if (/^(heic|heix|hevc|heim|heis|mif1|msf1)$/.test(brand)) return 'This is a HEIC/HEIF photo (the format iPhones save), which this app cannot read yet.';
+  if (/^avi[fs]$/.test(brand)) return 'This is an AVIF image, which this app cannot read yet.';
+  if (ascii.startsWith('II*\0') || ascii.startsWith('MM\0*')) return 'This is a TIFF image, which this app cannot read yet.';
+  if ((bytes[0] === 0xff && bytes[1] === 0x0a) || ascii.startsWith('\0\0\0\x0cJXL ')) return 'This is a JPEG XL image, which this app cannot read yet.';
+  if (ascii.startsWith('%PDF')) return 'This is a PDF document, not an image.';
+  if (ascii.startsWith('PK\x03\x04')) return 'This is a ZIP archive (or an Office document), not an image.';
   const head = new TextDecoder().decode(bytes.subarray(0, 512));
-  if (/<svg[\s>]/i.test(head)) return 'it looks like an SVG drawing, which is vector art, not pixels';
-  if (/^\s*</.test(ascii)) return 'it looks like HTML or XML text';
-  if (/^\s*[{[]/.test(ascii)) return 'it looks like JSON text';
-  const hex = Array.from(bytes.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return `it starts with bytes ${hex}`;
+  if (/<svg[\s>]/i.test(head)) return 'This is an SVG drawing (vector art, not pixels), which this app cannot read. Export it as PNG first.';
+  if (text && /^\s*<(!doctype html|html|head|body)/i.test(head)) return 'This is a web page (HTML), not an image.';
+  if (text && /^\s*[{[]/.test(head)) return 'This is JSON text, not an image. To use the old API\'s JSON, paste it into the text box.';
+  if (text) return 'This is a text file, not an image.';
+  return 'This is not an image format we can read.';
+}
+
+/**
+ * Text, in any common encoding: the first KB has no NUL byte and decodes as UTF-8
+ * with almost no control characters. (Binary image data always has NULs or
+ * invalid UTF-8 within its first bytes.)
+ */
+function looksLikeText(bytes: Uint8Array): boolean {
+  const head = bytes.subarray(0, 1024);
+  if (head.includes(0)) return false;
+  // The last character may be cut in half by the 1 KB window; ignore one trailing error.
+  const decoded = new TextDecoder('utf-8', { fatal: false }).decode(head).replace(/\uFFFD$/, '');
+  let odd = 0;
+  for (const ch of decoded) {
+    const c = ch.codePointAt(0)!;
+    if (ch === '\uFFFD' || (c < 32 && ch !== '\n' && ch !== '\r' && ch !== '\t' && ch !== '\f')) odd++;
+  }
+  return odd <= decoded.length * 0.02;
+}
+
+function firstBytes(bytes: Uint8Array): string {
+  return `it starts with bytes ${Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ')}`;
+}
+
+function capitalise(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

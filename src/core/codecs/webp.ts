@@ -9,7 +9,7 @@
  */
 import decodeWebp, { init as initDecoderUntyped } from '@jsquash/webp/decode.js';
 import encodeWebp, { init as initEncoderUntyped } from '@jsquash/webp/encode.js';
-import { corrupt, isThumbnailError, ThumbnailError, truncated } from '../errors';
+import { codecCrashed, corrupt, isThumbnailError, ThumbnailError, truncated } from '../errors';
 import { readExifOrientation } from '../exif';
 import { createRawImage, type Orientation, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type EncodeSettings, type ImageInfo } from './codec';
@@ -149,7 +149,7 @@ async function decodeStill(file: Uint8Array): Promise<RawImage | null> {
   } catch (e) {
     if (e instanceof WebAssembly.RuntimeError) {
       decoderReady = undefined; // a trapped instance is not trusted again
-      throw new ThumbnailError('codec-crashed', `The WebP decoder crashed (${e.message}).`);
+      throw codecCrashed('WebP decoder', e.message);
     }
     return null;
   }
@@ -275,7 +275,7 @@ async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8A
     return new Uint8Array(output);
   } catch (e) {
     encoderReady = undefined; // start a fresh instance next time
-    throw new ThumbnailError('codec-crashed', `The WebP encoder failed (${e instanceof Error ? e.message : String(e)}).`);
+    throw new ThumbnailError('codec-crashed', 'The WebP encoder failed on this image.', e instanceof Error ? e.message : String(e));
   }
 }
 
@@ -288,6 +288,8 @@ export const webpCodec: Codec = {
   extension: 'webp',
   keepsAlpha: true,
   sniff: (bytes) => bytes.length >= RIFF_HEADER_SIZE && fourcc(bytes, 0) === 'RIFF' && fourcc(bytes, 8) === 'WEBP',
+  // 'RIFF' alone is also WAV and AVI; only a RIFF too short to say which, or 'WEBP' where it belongs, counts.
+  looksLike: (bytes) => (bytes.length >= 12 && fourcc(bytes, 8) === 'WEBP') || (bytes.length < RIFF_HEADER_SIZE && bytes.length >= 4 && fourcc(bytes, 0) === 'RIFF'),
   probe,
   decode,
   encode,
