@@ -14,6 +14,8 @@ export interface FetchImageOptions {
   /** Refuse bodies larger than this (the proxy's default limit too). */
   maxBytes?: number;
   fetchImpl?: typeof fetch;
+  /** Aborting it (the person pressed Cancel) stops the download at once. */
+  signal?: AbortSignal;
 }
 
 const DEFAULTS = { proxyPath: '/api/proxy', timeoutMs: 15_000, maxBytes: 25 * 1024 * 1024 };
@@ -21,6 +23,7 @@ const DEFAULTS = { proxyPath: '/api/proxy', timeoutMs: 15_000, maxBytes: 25 * 10
 export async function fetchImageBytes(url: string, options: FetchImageOptions = {}): Promise<ArrayBuffer> {
   const { proxyPath, timeoutMs, maxBytes } = { ...DEFAULTS, ...options };
   const doFetch = options.fetchImpl ?? fetch;
+  const within = (ms: number) => (options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms));
   if (globalThis.navigator && navigator.onLine === false) {
     throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
   }
@@ -31,13 +34,14 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
       mode: 'cors',
       credentials: 'omit',
       referrerPolicy: 'no-referrer',
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: within(timeoutMs),
     });
   } catch (e) {
+    if (options.signal?.aborted) throw new ThumbnailError('cancelled', 'Cancelled.');
     if (isTimeout(e)) throw timedOut(url);
     // A TypeError is all a browser says for both a CORS refusal and a network
     // failure; the proxy can tell them apart and may succeed where CORS refused.
-    return viaProxy(url, proxyPath, maxBytes, timeoutMs, doFetch);
+    return viaProxy(url, proxyPath, maxBytes, within(timeoutMs + 5000), doFetch);
   }
   if (!direct.ok) {
     throw new ThumbnailError('http-error', `The server answered ${direct.status}${direct.statusText ? ` ${direct.statusText}` : ''} for ${shortUrl(url)}.`);
@@ -45,17 +49,17 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
   return readLimited(direct, maxBytes, url);
 }
 
-async function viaProxy(url: string, proxyPath: string, maxBytes: number, timeoutMs: number, doFetch: typeof fetch): Promise<ArrayBuffer> {
+/** `signal`: the proxy stops itself at its own limit; the caller's margin covers a proxy that never answers. */
+async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal: AbortSignal, doFetch: typeof fetch): Promise<ArrayBuffer> {
   let response: Response;
   try {
-    // The proxy stops itself at its own limit; this margin covers a proxy that never answers.
-    response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit', signal: AbortSignal.timeout(timeoutMs + 5000) });
+    response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit', signal });
   } catch (e) {
     if (isTimeout(e)) throw timedOut(url);
     if (globalThis.navigator && navigator.onLine === false) {
       throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
     }
-    throw new ThumbnailError('network', `${shortUrl(url)} could not be reached, and neither could the app's proxy.`);
+    throw new ThumbnailError('network', `${shortUrl(url)} could not be reached, and neither could this app's server.`);
   }
   if (response.ok) return readLimited(response, maxBytes, url);
   throw await proxyRefusal(response, url);
@@ -83,6 +87,14 @@ async function proxyRefusal(response: Response, url: string): Promise<ThumbnailE
     'bad-url': 'invalid-input',
   };
   const code: ThumbnailErrorCode = (body.error && byCode[body.error]) || 'network';
+  if (code === 'refused') {
+    // Both halves matter: the direct fetch failed first (CORS), then the proxy said no.
+    return new ThumbnailError(
+      'refused',
+      `${hostOf(url)} does not allow direct access from other pages (CORS), and this app's server does not fetch private or loopback addresses.`,
+      `${body.message ?? 'The proxy refused the address.'} Hosting this app yourself? Start the server with PROXY_ALLOW_PRIVATE_NETWORKS=1, or list the host in PROXY_ALLOW_HOSTS (host:port), to allow it.`,
+    );
+  }
   const message =
     body.message ??
     (response.status === 404
@@ -131,6 +143,14 @@ function isTimeout(e: unknown): boolean {
 const timedOut = (url: string) => new ThumbnailError('timed-out', `${shortUrl(url)} took too long to answer.`);
 const tooLarge = (url: string, max: number) =>
   new ThumbnailError('too-large', `${shortUrl(url)} is larger than the ${Math.round(max / 1024 / 1024)} MB download limit.`);
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return shortUrl(url);
+  }
+}
 
 function shortUrl(url: string): string {
   return url.length > 80 ? `${url.slice(0, 77)}…` : url;

@@ -1,5 +1,6 @@
 import { createStore, del, delMany, clear as clearStore, entries, get, keys, set, type UseStore } from 'idb-keyval';
 import { planEviction, type CacheEntryInfo } from '../core/eviction';
+import type { WorkerThumbnail } from '../worker/protocol';
 
 /**
  * Finished thumbnails in IndexedDB, so a repeated job is instant and survives reloads.
@@ -13,15 +14,8 @@ import { planEviction, type CacheEntryInfo } from '../core/eviction';
  * modes) or fails, the cache turns itself off and says why; a quota error evicts
  * and retries once, then that item simply is not cached.
  */
-export interface CachedThumbnail {
-  bytes: ArrayBuffer;
-  mimeType: string;
-  extension: string;
-  width: number;
-  height: number;
-  sourceWidth: number;
-  sourceHeight: number;
-}
+/** A thumbnail as the worker made it, less what only the worker pool needs. */
+export type CachedThumbnail = Omit<WorkerThumbnail, 'peakPixels'>;
 
 export interface CacheStats {
   enabled: boolean;

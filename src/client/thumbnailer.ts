@@ -1,10 +1,10 @@
 import { sha256Hex, thumbnailCacheKey } from '../core/cache-key';
 import { isThumbnailError, type ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
-import type { WorkerResult } from '../worker/protocol';
+import type { WorkerResult, WorkerThumbnail } from '../worker/protocol';
 import { ContentHashMemo } from './hash-memo';
 import { ThumbnailCache, type CachedThumbnail } from './thumbnail-cache';
-import { DEFAULT_POOL_SIZE, WorkerPool } from './worker-pool';
+import { CANCELLED, DEFAULT_POOL_SIZE, WorkerPool } from './worker-pool';
 
 /** One pool for the page, created on first use so the page loads without spawning workers. */
 let pool: WorkerPool | undefined;
@@ -38,95 +38,143 @@ export async function clearCaches(): Promise<void> {
   await Promise.all([thumbnailCache.clear(), hashMemo.clear()]);
 }
 
-/** The input of one item: how to read its bytes, and for files, an identity to remember its hash by. */
+/**
+ * The input of one item: how to read its bytes (honouring the signal: Cancel stops
+ * a download), for files an identity to remember its hash by, and for an item
+ * restored after a reload, the content hash it had (its bytes are gone, but the
+ * cache may still answer for them).
+ */
 export interface ThumbnailInput {
-  read: () => Promise<ArrayBuffer>;
+  read: (signal?: AbortSignal) => Promise<ArrayBuffer>;
   identity?: string;
+  contentHash?: string;
 }
 
+/** One thumbnail of an item, with the cache key it is stored under (kept across reloads). */
+export type MadeThumbnail = CachedThumbnail & { cacheKey?: string };
+
 export type ThumbnailOutcome =
-  | (CachedThumbnail & {
+  | {
       ok: true;
+      /** One per options asked for, in the same order. */
+      thumbnails: MadeThumbnail[];
+      /** SHA-256 of the input, when it could be computed. */
+      contentHash?: string;
       /** Size of the input, when it was read (not on a hit by a remembered hash). */
       inputBytes?: number;
-      /** From starting the item to having the thumbnail's bytes. */
+      /** From starting the item to having the thumbnails' bytes. */
       elapsedMs: number;
+      /** 'hit' when no worker was needed: every thumbnail came from the cache. */
       cache: 'hit' | 'miss';
-    })
+    }
   | { ok: false; error: ThumbnailErrorData };
 
-/** Jobs with the same key already running: a duplicate inside a batch waits for the first. */
+/** Jobs with the same keys already running: a duplicate inside a batch waits for the first. */
 const inFlight = new Map<string, Promise<WorkerResult>>();
 
 /**
- * What happens to one item, from its bytes to its thumbnail:
- * hash the bytes with the options into a cache key and answer from the cache when
- * it can (no worker at all; for an unchanged file not even a read, see hash-memo.ts),
- * else read the bytes (only now, so a batch of 100 files is not all in memory at
- * once) and make one worker call, whose result is stored for next time.
+ * What happens to one item, from its bytes to its thumbnails (one per options: a
+ * size set gives several): hash the bytes with each options into a cache key and
+ * answer from the cache when it can (no worker at all; for an unchanged file not
+ * even a read, see hash-memo.ts), else read the bytes (only now, so a batch of 100
+ * files is not all in memory at once) and make one worker call for the thumbnails
+ * the cache lacks, which are stored for next time.
  */
-export async function makeThumbnail(input: ThumbnailInput, options: ThumbnailOptions): Promise<ThumbnailOutcome> {
+export async function makeThumbnails(input: ThumbnailInput, options: ThumbnailOptions[], signal?: AbortSignal): Promise<ThumbnailOutcome> {
   const started = performance.now();
+  const done = (thumbnails: MadeThumbnail[], cache: 'hit' | 'miss', extra: { contentHash?: string; inputBytes?: number }): ThumbnailOutcome => ({
+    ok: true,
+    thumbnails,
+    cache,
+    elapsedMs: performance.now() - started,
+    ...extra,
+  });
   await thumbnailCache.open();
   const cacheUsable = thumbnailCache.enabled && hasWebCrypto();
-  if (input.identity && cacheUsable) {
-    const knownHash = await hashMemo.get(input.identity);
-    const cached = knownHash && (await thumbnailCache.get(await thumbnailCacheKey(knownHash, options, decodeRoute)));
-    if (cached) return { ok: true, ...cached, elapsedMs: performance.now() - started, cache: 'hit' };
+  const knownHash = input.contentHash ?? (input.identity && cacheUsable ? await hashMemo.get(input.identity) : undefined);
+  if (knownHash && cacheUsable) {
+    const cached = await fromCache(knownHash, options);
+    if (cached.every(Boolean)) return done(cached as MadeThumbnail[], 'hit', { contentHash: knownHash });
   }
+  if (signal?.aborted) return { ok: false, error: { ...CANCELLED } };
 
   let bytes: ArrayBuffer;
   try {
-    bytes = await input.read();
+    bytes = await input.read(signal);
   } catch (e) {
+    if (signal?.aborted) return { ok: false, error: { ...CANCELLED } };
     if (isThumbnailError(e)) return { ok: false, error: e.toData() };
-    return { ok: false, error: { code: 'unreadable', message: `The file could not be read (${e instanceof Error ? e.message : String(e)}).` } };
+    return { ok: false, error: { code: 'unreadable', message: 'This file could not be read: it may have been moved, deleted or changed.', detail: e instanceof Error ? e.message : String(e) } };
   }
 
   const inputBytes = bytes.byteLength;
   if (!cacheUsable) {
     // No cache (IndexedDB refused, or no Web Crypto outside a secure context): just compute.
-    const result = await thumbnailPool().run(bytes, options);
-    return result.ok ? { ok: true, ...cachedForm(result), inputBytes, elapsedMs: performance.now() - started, cache: 'miss' } : { ok: false, error: result.error };
+    const result = await thumbnailPool().run(bytes, options, signal);
+    return result.ok ? done(result.thumbnails.map(cachedForm), 'miss', { inputBytes }) : { ok: false, error: result.error };
   }
 
   const contentHash = await sha256Hex(bytes);
   if (input.identity) void hashMemo.remember(input.identity, contentHash);
-  const key = await thumbnailCacheKey(contentHash, options, decodeRoute);
-  const cached = await thumbnailCache.get(key);
-  if (cached) return { ok: true, ...cached, inputBytes, elapsedMs: performance.now() - started, cache: 'hit' };
+  const keys = await Promise.all(options.map((o) => thumbnailCacheKey(contentHash, o, decodeRoute)));
+  const found = await fromCache(contentHash, options, keys);
+  const missing = options.flatMap((o, i) => (found[i] ? [] : [i]));
+  if (missing.length === 0) return done(found as MadeThumbnail[], 'hit', { contentHash, inputBytes });
 
-  let work = inFlight.get(key);
-  const first = !work;
-  if (!work) {
-    work = thumbnailPool().run(bytes, options);
-    inFlight.set(key, work);
-    // Stored in the background (the person sees the thumbnail without waiting for the
-    // disk), and the key stays in flight until stored, so a duplicate arriving
-    // meanwhile shares this result instead of computing it again.
-    void work
-      .then(async (r) => {
-        if (r.ok) await thumbnailCache.put(key, cachedForm(r));
-      })
-      .finally(() => inFlight.delete(key));
-  }
-  const result = await work;
+  const missingKeys = missing.map((i) => keys[i]!);
+  const result = await computeShared(bytes, missing.map((i) => options[i]!), missingKeys, signal);
   if (!result.ok) return { ok: false, error: result.error };
-  const thumbnail = cachedForm(result);
-  // A duplicate that waited for the first's result was not computed again: a hit.
-  return { ok: true, ...thumbnail, inputBytes, elapsedMs: performance.now() - started, cache: first ? 'miss' : 'hit' };
+  const thumbnails = found.slice();
+  missing.forEach((i, n) => (thumbnails[i] = { ...cachedForm(result.thumbnails[n]!), cacheKey: keys[i] }));
+  return done(thumbnails as MadeThumbnail[], result.shared ? 'hit' : 'miss', { contentHash, inputBytes });
 }
 
-function cachedForm(r: Extract<WorkerResult, { ok: true }>): CachedThumbnail {
-  return {
-    bytes: r.bytes,
-    mimeType: r.mimeType,
-    extension: r.extension,
-    width: r.width,
-    height: r.height,
-    sourceWidth: r.source.width,
-    sourceHeight: r.source.height,
-  };
+/** The cached thumbnail for each options, or undefined where the cache has none. */
+async function fromCache(contentHash: string, options: ThumbnailOptions[], keys?: string[]): Promise<(MadeThumbnail | undefined)[]> {
+  return Promise.all(
+    options.map(async (o, i) => {
+      const cacheKey = keys?.[i] ?? (await thumbnailCacheKey(contentHash, o, decodeRoute));
+      const hit = await thumbnailCache.get(cacheKey);
+      return hit && { ...hit, cacheKey };
+    }),
+  );
+}
+
+/**
+ * One worker call for these keys, shared with any duplicate that asks while it
+ * runs (and until it is stored). `shared` tells a duplicate that waited for the
+ * first's result: it was not computed again, so it counts as a hit. A duplicate
+ * whose first was cancelled computes for itself.
+ */
+async function computeShared(
+  bytes: ArrayBuffer,
+  options: ThumbnailOptions[],
+  keys: string[],
+  signal: AbortSignal | undefined,
+): Promise<WorkerResult & { shared?: boolean }> {
+  const flightKey = keys.join('|');
+  const running = inFlight.get(flightKey);
+  if (running) {
+    const shared = await running;
+    if (shared.ok || shared.error.code !== 'cancelled') return { ...shared, shared: true };
+  }
+  const work = thumbnailPool().run(bytes, options, signal);
+  inFlight.set(flightKey, work);
+  // Stored in the background (the person sees the thumbnail without waiting for the
+  // disk); the key stays in flight until stored, so a duplicate arriving meanwhile
+  // shares this result instead of computing it again.
+  void work
+    .then(async (r) => {
+      if (r.ok) await Promise.all(r.thumbnails.map((t, i) => thumbnailCache.put(keys[i]!, cachedForm(t))));
+    })
+    .finally(() => {
+      if (inFlight.get(flightKey) === work) inFlight.delete(flightKey);
+    });
+  return work;
+}
+
+function cachedForm({ peakPixels: _peak, ...thumbnail }: WorkerThumbnail): CachedThumbnail {
+  return thumbnail;
 }
 
 /** crypto.subtle exists only in secure contexts (https, localhost); plain http on a LAN has none. */

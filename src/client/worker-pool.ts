@@ -36,6 +36,9 @@ interface Waiting {
   resolve: (slot: Slot) => void;
 }
 
+/** What a cancelled job returns (the person pressed Cancel; its worker, if it had one, was replaced). */
+export const CANCELLED = { code: 'cancelled', message: 'Cancelled.' } as const;
+
 export const DEFAULT_POOL_SIZE = Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
 
 export class WorkerPool {
@@ -58,24 +61,34 @@ export class WorkerPool {
     return this._running;
   }
 
-  /** Processes one image. Never throws: failures come back as { ok: false }. */
-  async run(bytes: ArrayBuffer, options: ThumbnailOptions): Promise<WorkerResult> {
-    const slot = await this.acquire();
+  /**
+   * Processes one image into one thumbnail per options. Never throws: failures come
+   * back as { ok: false }. Aborting the signal ends the job at once: a job still
+   * waiting for a worker leaves the queue; a running one has its worker terminated
+   * (WASM cannot be interrupted any other way) and a fresh one takes its place.
+   */
+  async run(bytes: ArrayBuffer, options: ThumbnailOptions[], signal?: AbortSignal): Promise<WorkerResult> {
+    if (signal?.aborted) return { ok: false, error: { ...CANCELLED } };
+    const slot = await this.acquire(signal);
+    if (!slot) return { ok: false, error: { ...CANCELLED } };
     this._running++;
     let healthy = true;
+    const aborted = abortPromise(signal);
     try {
-      const result: WorkerResult = await this.withTimeout<WorkerResult>(slot, slot.api.process(Comlink.transfer(bytes, [bytes]), options, this.opts.useBrowserDecoder));
+      const work = slot.api.process(Comlink.transfer(bytes, [bytes]), options, this.opts.useBrowserDecoder);
+      const result: WorkerResult = await this.withTimeout<WorkerResult>(slot, Promise.race([work, aborted.promise]));
       // Any failed image may have left a codec in a bad state: jSquash's PNG decoder
       // leaks its buffers on every failed decode, and a WASM abort leaves module
       // state undefined. Failures are rare; a fresh worker is cheap.
       if (!result.ok) healthy = false;
       // Only pixels decoded into the worker's own (WASM) memory count: the browser's decoder shrinks outside it.
-      if (result.ok && result.peakPixels >= this.opts.recycleAfterPixels) healthy = false;
+      if (result.ok && Math.max(...result.thumbnails.map((t) => t.peakPixels)) >= this.opts.recycleAfterPixels) healthy = false;
       return result;
     } catch (e) {
       healthy = false;
-      return { ok: false, error: failureOf(e) };
+      return { ok: false, error: e instanceof JobCancelled ? { ...CANCELLED } : failureOf(e) };
     } finally {
+      aborted.dispose();
       this._running--;
       if (healthy) this.release(slot);
       else this.replace(slot);
@@ -89,7 +102,8 @@ export class WorkerPool {
     this.idle = [];
   }
 
-  private acquire(): Promise<Slot> {
+  /** A free worker, or undefined when the signal aborts while waiting for one. */
+  private acquire(signal?: AbortSignal): Promise<Slot | undefined> {
     let slot = this.idle.pop();
     if (slot?.broken) {
       slot.worker.terminate();
@@ -100,7 +114,20 @@ export class WorkerPool {
       this.created++;
       return Promise.resolve(this.spawn());
     }
-    return new Promise((resolve) => this.queue.push({ resolve }));
+    return new Promise((resolve) => {
+      const waiting: Waiting = {
+        resolve: (s) => {
+          signal?.removeEventListener('abort', leave);
+          resolve(s);
+        },
+      };
+      const leave = () => {
+        this.queue = this.queue.filter((w) => w !== waiting);
+        resolve(undefined);
+      };
+      signal?.addEventListener('abort', leave, { once: true });
+      this.queue.push(waiting);
+    });
   }
 
   private release(slot: Slot): void {
@@ -140,6 +167,20 @@ export class WorkerPool {
   }
 }
 
+/** Rejects when the signal aborts; dispose() stops listening once the job is over. */
+function abortPromise(signal: AbortSignal | undefined): { promise: Promise<never>; dispose: () => void } {
+  if (!signal) return { promise: new Promise<never>(() => {}), dispose: () => {} };
+  let onAbort = () => {};
+  const promise = new Promise<never>((_, reject) => {
+    onAbort = () => reject(new JobCancelled());
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  promise.catch(() => {});
+  return { promise, dispose: () => signal.removeEventListener('abort', onAbort) };
+}
+
+class JobCancelled extends Error {}
 class WorkerDied extends Error {}
 class JobTimedOut extends Error {
   constructor(readonly ms: number) {

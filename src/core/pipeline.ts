@@ -6,7 +6,7 @@ import { displayedSize, planGeometry, type GeometryPlan } from './geometry';
 import { hasTransparency, type RawImage } from './image';
 import { applyOrientation } from './orient';
 import { normaliseOptions, parseHexColour, type ThumbnailOptions } from './options';
-import { lanczosResize, preshrink, preshrinkSize } from './resize';
+import { kernelResize, preshrink, preshrinkSize } from './resize';
 
 export interface SourceInfo {
   format: ImageFormat;
@@ -23,6 +23,8 @@ export interface Thumbnail {
   extension: string;
   width: number;
   height: number;
+  /** Whether any output pixel is not fully opaque (the page shows a checkerboard only then). */
+  hasAlpha: boolean;
   source: SourceInfo;
   /**
    * Pixels held in this runtime's memory at once, at most: the full image when our
@@ -48,7 +50,7 @@ export interface PipelineHooks {
 /**
  * Everything that happens to one image: bytes + options -> thumbnail bytes.
  * sniff -> probe (refuse over the pixel limit BEFORE decoding) -> decode ->
- * pre-shrink -> orient -> crop -> lanczos3 -> letterbox/flatten -> encode.
+ * pre-shrink -> orient -> crop -> resize -> letterbox/flatten -> encode.
  * Throws ThumbnailError for anything the input or options make impossible.
  */
 export async function generateThumbnail(
@@ -56,18 +58,47 @@ export async function generateThumbnail(
   options: Partial<ThumbnailOptions> = {},
   hooks: PipelineHooks = {},
 ): Promise<Thumbnail> {
-  const opts = normaliseOptions(options);
+  return (await generateThumbnails(bytes, [options], hooks))[0]!;
+}
+
+/**
+ * Several thumbnails of one image (a size set: 64, 128 and 256 for srcset), each
+ * exactly what generateThumbnail gives for its options. The file is sniffed and
+ * probed once, and decoded at most once for all of them: the decode is most of the
+ * work, and no stage after it changes the decoded pixels.
+ */
+export async function generateThumbnails(
+  bytes: Uint8Array,
+  optionsList: readonly Partial<ThumbnailOptions>[],
+  hooks: PipelineHooks = {},
+): Promise<Thumbnail[]> {
+  const all = optionsList.map((o) => normaliseOptions(o));
   const codec = sniffFormat(bytes);
-  const info = probeWithinLimit(codec, bytes, opts.maxPixels);
+  const info = probeWithinLimit(codec, bytes, Math.min(...all.map((o) => o.maxPixels)));
+  let decoded: Promise<RawImage> | undefined;
+  const decodeOnce = () => (decoded ??= codec.decode(bytes));
+  const thumbnails: Thumbnail[] = [];
+  for (const opts of all) thumbnails.push(await oneThumbnail(bytes, codec, info, opts, hooks, decodeOnce));
+  return thumbnails;
+}
+
+async function oneThumbnail(
+  bytes: Uint8Array,
+  codec: Codec,
+  info: ImageInfo,
+  opts: ThumbnailOptions,
+  hooks: PipelineHooks,
+  decodeOnce: () => Promise<RawImage>,
+): Promise<Thumbnail> {
   const { image: oriented, shown, plan, peakPixels } =
     (hooks.scaledDecoder && (await viaScaledDecoder(hooks.scaledDecoder, bytes, codec, info, opts))) ||
-    (await viaCodec(bytes, codec, info, opts));
+    (await viaCodec(decodeOnce, info, opts));
 
   // The crop was planned at full size; carry it to the working scale.
   const kx = oriented.width / shown.width;
   const ky = oriented.height / shown.height;
   const region = clampRegion(oriented, plan.source.x * kx, plan.source.y * ky, plan.source.width * kx, plan.source.height * ky);
-  const resized = await lanczosResize(crop(oriented, region.x, region.y, region.width, region.height), plan.resized.width, plan.resized.height);
+  const resized = await kernelResize(crop(oriented, region.x, region.y, region.width, region.height), plan.resized.width, plan.resized.height, opts.method);
 
   const output = outputCodec(codec, opts);
   const background = parseHexColour(opts.background);
@@ -86,6 +117,7 @@ export async function generateThumbnail(
     extension: output.extension,
     width: final.width,
     height: final.height,
+    hasAlpha: output.keepsAlpha && hasTransparency(final),
     source: { format: codec.format, width: shown.width, height: shown.height, orientation: info.orientation },
     peakPixels,
   };
@@ -107,8 +139,8 @@ function planScales(plan: GeometryPlan): { x: number; y: number } {
 }
 
 /** The core path: full decode with our codecs, area pre-shrink in stored orientation, then orient. */
-async function viaCodec(bytes: Uint8Array, codec: Codec, info: ImageInfo, opts: ThumbnailOptions): Promise<WorkingSource> {
-  const decoded = await codec.decode(bytes);
+async function viaCodec(decode: () => Promise<RawImage>, info: ImageInfo, opts: ThumbnailOptions): Promise<WorkingSource> {
+  const decoded = await decode();
   const shown = displayedSize(decoded.width, decoded.height, info.orientation);
   const plan = planGeometry(shown.width, shown.height, opts);
   const scale = planScales(plan);
@@ -141,6 +173,7 @@ export function probeWithinLimit(codec: Codec, bytes: Uint8Array, maxPixels: num
     throw new ThumbnailError(
       'too-large',
       `This image is too large: ${info.width} × ${info.height} pixels (${megapixels(pixels)} megapixels); the limit is ${megapixels(maxPixels)} megapixels.`,
+      'The limit protects the browser from running out of memory; it can be raised under "More settings" if this device has memory to spare.',
     );
   }
   return info;

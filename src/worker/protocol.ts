@@ -2,22 +2,27 @@ import type { ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import type { Thumbnail } from '../core/pipeline';
 
+/** One thumbnail as it leaves the worker: the pipeline's Thumbnail with its bytes as a transferable ArrayBuffer. */
+export type WorkerThumbnail = Omit<Thumbnail, 'bytes' | 'format'> & {
+  /** Transferred, not copied. */
+  bytes: ArrayBuffer;
+};
+
 /**
- * What one worker call returns: the pipeline's Thumbnail with its bytes as a
- * transferable ArrayBuffer. Errors come back as data: structured clone drops
- * Error subclasses.
+ * What one worker call returns: one thumbnail per options asked for (a size set
+ * gives several), or the error that stopped them all. Errors come back as data:
+ * structured clone drops Error subclasses.
  */
 export type WorkerResult =
-  | (Omit<Thumbnail, 'bytes' | 'format'> & {
+  | {
       ok: true;
-      /** Transferred, not copied. */
-      bytes: ArrayBuffer;
+      thumbnails: WorkerThumbnail[];
       /** Milliseconds spent inside the worker. */
       elapsedMs: number;
-    })
+    }
   | { ok: false; error: ThumbnailErrorData };
 
 export interface ThumbnailWorkerApi {
   /** useBrowserDecoder: let the browser decode and shrink JPEGs (worker/browser-decoder.ts). */
-  process(bytes: ArrayBuffer, options: ThumbnailOptions, useBrowserDecoder: boolean): Promise<WorkerResult>;
+  process(bytes: ArrayBuffer, options: ThumbnailOptions[], useBrowserDecoder: boolean): Promise<WorkerResult>;
 }

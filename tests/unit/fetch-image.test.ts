@@ -59,7 +59,6 @@ describe('fetchImageBytes', () => {
     [415, 'not-an-image', 'not-an-image'],
     [413, 'too-large', 'too-large'],
     [504, 'timed-out', 'timed-out'],
-    [403, 'forbidden-target', 'refused'],
     [429, 'rate-limited', 'rate-limited'],
     [503, 'busy', 'rate-limited'],
     [502, 'upstream-failed', 'network'],
@@ -68,6 +67,27 @@ describe('fetchImageBytes', () => {
     const e = await failure(fetchImageBytes('https://img.example/a.png', { fetchImpl }));
     expect(e.code).toBe(code);
     expect(e.message).toBe(`proxy says ${proxyCode}`);
+  });
+
+  it('says both why the direct fetch and the proxy failed for a private address, and how self-hosters allow it', async () => {
+    const { fetchImpl } = recorder((url) => (url.startsWith('/api/proxy') ? Promise.resolve(proxyJson(403, 'forbidden-target')) : corsRefusal()));
+    const e = await failure(fetchImageBytes('http://127.0.0.1:8080/a.png', { fetchImpl }));
+    expect(e.code).toBe('refused');
+    expect(e.message).toBe("127.0.0.1:8080 does not allow direct access from other pages (CORS), and this app's server does not fetch private or loopback addresses.");
+    expect(e.detail).toContain('proxy says forbidden-target');
+    expect(e.detail).toContain('PROXY_ALLOW_PRIVATE_NETWORKS=1');
+    expect(e.detail).toContain('PROXY_ALLOW_HOSTS');
+  });
+
+  it('stops at once when cancelled', async () => {
+    const controller = new AbortController();
+    const { calls, fetchImpl } = recorder(
+      (_url, init) => new Promise((_, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal!.reason as Error))),
+    );
+    const pending = fetchImageBytes('https://img.example/slow.png', { fetchImpl, signal: controller.signal });
+    controller.abort();
+    await failure(pending);
+    expect(calls).toHaveLength(1); // a cancelled download does not go on to the proxy
   });
 
   it('explains a static host without the proxy route', async () => {

@@ -8,7 +8,7 @@ import { codecFor } from '../../src/core/codecs/registry';
 import { ThumbnailError } from '../../src/core/errors';
 import { createRawImage, type RawImage } from '../../src/core/image';
 import type { ThumbnailOptions } from '../../src/core/options';
-import { generateThumbnail } from '../../src/core/pipeline';
+import { generateThumbnail, generateThumbnails } from '../../src/core/pipeline';
 import { provideNodeWasm } from '../support/wasm-node';
 
 beforeAll(provideNodeWasm);
@@ -169,6 +169,49 @@ describe('generateThumbnail', () => {
     const scrambled = jpeg.slice();
     for (let i = 200; i < 2000; i++) scrambled[i] = (i * 7919) & 0xff;
     expect(['truncated', 'corrupt']).toContain((await errorOf(scrambled)).code);
+  });
+});
+
+describe('generateThumbnails (size sets) and the resize method', () => {
+  it('gives each size exactly what a single run gives, decoding the file once', async () => {
+    const bytes = fixture('landscape.jpg');
+    const sizes = [64, 128, 256].map((n) => ({ width: n, height: n }));
+    let decodes = 0;
+    const codec = codecFor('jpeg');
+    const realDecode = codec.decode;
+    codec.decode = async (b) => (decodes++, realDecode(b));
+    try {
+      const set = await generateThumbnails(bytes, sizes);
+      expect(decodes).toBe(1);
+      expect(set.map((t) => [t.width, t.height])).toEqual([
+        [64, 43],
+        [128, 85],
+        [256, 171],
+      ]);
+      for (const [i, options] of sizes.entries()) {
+        expect(Array.from(set[i]!.bytes), `size ${options.width}`).toEqual(Array.from((await generateThumbnail(bytes, options)).bytes));
+      }
+    } finally {
+      codec.decode = realDecode;
+    }
+  });
+
+  it('uses the chosen kernel: each gives different pixels, all of them close to lanczos3', async () => {
+    const bytes = fixture('landscape.jpg');
+    const lanczos = await thumb(bytes, { format: 'png' });
+    for (const method of ['mitchell', 'catrom', 'triangle'] as const) {
+      const other = await thumb(bytes, { format: 'png', method });
+      expect([other.width, other.height]).toEqual([256, 171]);
+      const diff = meanDifference(lanczos.pixels, other.pixels);
+      expect(diff, method).toBeGreaterThan(0);
+      expect(diff, method).toBeLessThan(6);
+    }
+  });
+
+  it('says whether the thumbnail has transparency (the page shows a checkerboard only then)', async () => {
+    expect((await generateThumbnail(fixture('alpha.png'))).hasAlpha).toBe(true);
+    expect((await generateThumbnail(fixture('alpha.png'), { format: 'jpeg' })).hasAlpha).toBe(false);
+    expect((await generateThumbnail(fixture('landscape.jpg'), { format: 'png' })).hasAlpha).toBe(false);
   });
 });
 
