@@ -5,11 +5,20 @@ import { fileIdentity } from './hash-memo';
 
 /**
  * Turns what a person gives the page (files, pasted or dropped text, clipboard
- * images) into job inputs, in order. Reading is deferred to when the job starts.
+ * images) into job inputs, in order. Reading is deferred to when the job starts,
+ * and can be repeated: changing a setting redoes finished items from their input.
  */
-export type JobInput =
-  | { name: string; size?: number; read: () => Promise<ArrayBuffer>; identity?: string }
-  | { name: string; error: ThumbnailErrorData };
+export interface JobSource {
+  kind: 'file' | 'pasted' | 'url';
+  /** The input's bytes; a URL is fetched again (only on a cache miss). */
+  read: (signal?: AbortSignal) => Promise<ArrayBuffer>;
+  /** The original as an image the browser can show, for the compare view. */
+  original: (signal?: AbortSignal) => Promise<Blob>;
+  /** For files: what their content hash is remembered by (client/hash-memo.ts). */
+  identity?: string;
+}
+
+export type JobInput = { name: string; size?: number; source: JobSource } | { name: string; error: ThumbnailErrorData };
 
 let pastedCount = 0;
 /** 'pasted image 1', 'pasted image 2', … across the whole session. */
@@ -19,11 +28,11 @@ export function nextPastedName(): string {
 }
 
 export function fromFiles(files: Iterable<File>, named?: (file: File) => string): JobInput[] {
+  // A File is a handle to the data, not the data: keeping it costs no memory.
   return Array.from(files, (file) => ({
     name: named ? named(file) : file.name || nextPastedName(),
     size: file.size,
-    read: () => file.arrayBuffer(),
-    identity: fileIdentity(file),
+    source: { kind: 'file', read: () => file.arrayBuffer(), original: async () => file, identity: fileIdentity(file) },
   }));
 }
 
@@ -35,10 +44,13 @@ function fromTextItem(item: TextItem): JobInput {
   switch (item.kind) {
     case 'bytes': {
       const bytes = item.bytes;
-      return { name: nextPastedName(), size: bytes.byteLength, read: async () => bytes.slice().buffer };
+      // A copy each time: the worker takes (transfers) the buffer it is given.
+      return { name: nextPastedName(), size: bytes.byteLength, source: { kind: 'pasted', read: async () => bytes.slice().buffer, original: async () => new Blob([bytes as BlobPart]) } };
     }
-    case 'url':
-      return { name: item.name, read: () => fetchImageBytes(item.url) };
+    case 'url': {
+      const read = (signal?: AbortSignal) => fetchImageBytes(item.url, { signal });
+      return { name: item.name, source: { kind: 'url', read, original: async (signal) => new Blob([await read(signal)]) } };
+    }
     case 'error':
       return { name: `pasted text (${item.name})`, error: item.error };
   }

@@ -1,40 +1,68 @@
-import { DEFAULT_OPTIONS, normaliseOptions, type ThumbnailOptions } from '../core/options';
+import { applyPreset, presetOf, type PresetId } from '../core/presets';
+import { DEFAULT_SETTINGS, normaliseSettings, type BatchSettings } from '../core/settings';
 
 const STORAGE_KEY = 'thumbnail-generator:settings';
 
-function load(): ThumbnailOptions {
+/**
+ * The settings form's live values, as the fields hold them: numbers may be empty
+ * or out of range while a person types, and the size set is the text as typed.
+ * `currentSettings()` checks them. Persisted so a reload keeps the person's choices.
+ */
+export type SettingsForm = Omit<BatchSettings, 'sizes'> & { sizes: string };
+
+function toForm(s: BatchSettings): SettingsForm {
+  return { ...s, sizes: s.sizes.join(', ') };
+}
+
+function load(): SettingsForm {
   try {
     const saved = globalThis.localStorage?.getItem(STORAGE_KEY);
-    if (saved) return normaliseOptions(JSON.parse(saved) as Partial<ThumbnailOptions>);
+    if (saved) return toForm(normaliseSettings(JSON.parse(saved) as Partial<BatchSettings>));
   } catch {
     // Unreadable or out-of-range saved settings: start from the defaults.
   }
-  return { ...DEFAULT_OPTIONS };
+  return toForm(DEFAULT_SETTINGS);
 }
 
-/** The settings form's live values; persisted so a reload keeps the person's choices. */
-export const settings: ThumbnailOptions = $state(load());
+export const settings: SettingsForm = $state(load());
 
 export function saveSettings(): void {
+  const current = currentSettings();
+  if (!current.ok) return; // keep the last usable settings for the next visit
   try {
-    globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify($state.snapshot(settings)));
+    globalThis.localStorage?.setItem(STORAGE_KEY, JSON.stringify(current.settings));
   } catch {
     // Storage full or disabled: settings simply are not remembered.
   }
 }
 
 export function resetSettings(): void {
-  Object.assign(settings, DEFAULT_OPTIONS);
+  Object.assign(settings, toForm(DEFAULT_SETTINGS));
   saveSettings();
+}
+
+/** Writes a preset's fields into the form (see core/presets.ts: the preset shown is derived from the fields). */
+export function choosePreset(id: PresetId): void {
+  const current = currentSettings();
+  if (!current.ok || id === 'custom') return;
+  Object.assign(settings, toForm(applyPreset(current.settings, id)));
+  saveSettings();
+}
+
+/** The preset the fields match, or 'custom' (also while a field is unusable). */
+export function currentPreset(): PresetId {
+  const current = currentSettings();
+  return current.ok ? presetOf(current.settings) : 'custom';
 }
 
 /**
  * The settings as a job will use them, or the reason they are unusable
- * (an empty or out-of-range number field).
+ * (an empty or out-of-range number field, a size set that is not numbers).
  */
-export function currentOptions(): { ok: true; options: ThumbnailOptions } | { ok: false; message: string } {
+export function currentSettings(): { ok: true; settings: BatchSettings } | { ok: false; message: string } {
   try {
-    return { ok: true, options: normaliseOptions($state.snapshot(settings)) };
+    const form = $state.snapshot(settings);
+    return { ok: true, settings: normaliseSettings(form) };
   } catch (e) {
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }

@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { mkdtempSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { downloadBytes, fixtureFile, setSettings, thumbnails, waitForAll } from './helpers';
+import { downloadBytes, fixtureFile, setSettings, thumbnails, waitForAll, waitForRedo } from './helpers';
 
 const landscape = fixtureFile('landscape.jpg', 'image/jpeg');
 
@@ -30,21 +30,29 @@ test('a repeated job comes from the cache after a reload, byte for byte; new opt
 
   await page.reload();
   await expect(cacheCount(page)).toHaveText('1');
+  await page.getByRole('button', { name: 'Clear', exact: true }).click(); // the list comes back after a reload; start afresh
+  await expect(thumbnails(page)).toHaveCount(0);
   await add(page, [landscape]);
   const again = thumbnails(page).nth(0);
   await expect(again).toHaveAttribute('data-cache', 'hit');
   await expect(again).toContainText('from cache');
   expect(await downloadBytes(page, 0)).toEqual(original);
 
+  // A new setting redoes the item: computed (a miss), then going back is a hit.
   await setSettings(page, { width: 200 });
-  await add(page, [landscape]);
-  await expect(thumbnails(page).nth(1)).toHaveAttribute('data-cache', 'miss');
+  await waitForRedo(page, 1, 'inside 200×256');
+  await expect(again).toHaveAttribute('data-cache', 'miss');
   await expect(cacheCount(page)).toHaveText('2');
+  await setSettings(page, { width: 256 });
+  await waitForRedo(page, 1, 'inside 256×256');
+  await expect(again).toHaveAttribute('data-cache', 'hit');
+  expect(await downloadBytes(page, 0)).toEqual(original);
 
   await page.getByRole('button', { name: 'Clear cache' }).click();
   await expect(cacheCount(page)).toHaveText('0');
-  await add(page, [landscape]);
-  await expect(thumbnails(page).nth(2)).toHaveAttribute('data-cache', 'miss');
+  await setSettings(page, { width: 200 });
+  await waitForRedo(page, 1, 'inside 200×256');
+  await expect(again).toHaveAttribute('data-cache', 'miss');
 });
 
 test('duplicates inside one batch are computed once', async ({ page }) => {
@@ -56,24 +64,27 @@ test('duplicates inside one batch are computed once', async ({ page }) => {
 
 test('past a small budget the least recently used thumbnails go', async ({ page }) => {
   const sizes: number[] = [];
+  await add(page, [landscape]);
   for (const width of [200, 201, 202]) {
     await setSettings(page, { width });
-    await add(page, [landscape]);
-    await expect(cacheCount(page)).toHaveText(String(sizes.length + 1));
-    sizes.push((await downloadBytes(page, sizes.length)).bytes.length);
+    await waitForRedo(page, 1, `inside ${width}×256`);
+    await expect(cacheCount(page)).toHaveText(String(sizes.length + 2)); // the 256 one, then each width
+    sizes.push((await downloadBytes(page, 0)).bytes.length);
   }
-  // Room for the two newest only: the first (oldest) must go.
+  // Room for the two newest (201 and 202) only: 256 and 200 must go.
   const budgetMb = (sizes[1]! + sizes[2]! + 16) / (1024 * 1024);
   await page.getByLabel('Cache size limit (MB)').fill(String(budgetMb));
   await page.getByLabel('Cache size limit (MB)').press('Tab');
   await expect(cacheCount(page)).toHaveText('2');
 
-  await add(page, [landscape]); // width 202, the newest: still cached
-  await expect(thumbnails(page).nth(3)).toHaveAttribute('data-cache', 'hit');
-  await setSettings(page, { width: 200 }); // the oldest: evicted
-  await add(page, [landscape]);
-  await expect(thumbnails(page).nth(4)).toHaveAttribute('data-cache', 'miss');
-  await expect(cacheCount(page)).toHaveText('2'); // it came back in, pushing out width 201
+  const item = thumbnails(page).nth(0);
+  await setSettings(page, { width: 201 }); // still cached
+  await waitForRedo(page, 1, 'inside 201×256');
+  await expect(item).toHaveAttribute('data-cache', 'hit');
+  await setSettings(page, { width: 200 }); // evicted
+  await waitForRedo(page, 1, 'inside 200×256');
+  await expect(item).toHaveAttribute('data-cache', 'miss');
+  await expect(cacheCount(page)).toHaveText('2'); // it came back in, pushing out 202, the least recently used
 });
 
 test('without IndexedDB the app still works and says the cache is off', async ({ page, context }) => {

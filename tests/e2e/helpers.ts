@@ -52,11 +52,34 @@ export async function downloadBytes(page: Page, index: number): Promise<{ fileNa
 
 export async function setSettings(
   page: Page,
-  s: Partial<{ width: number; height: number; fit: string; format: string; quality: number }>,
+  s: Partial<{ width: number; height: number; fit: string; format: string; quality: number; preset: string }>,
 ): Promise<void> {
+  if (s.preset !== undefined) await page.getByLabel('Preset').selectOption(s.preset);
   if (s.width !== undefined) await page.getByLabel('Width').fill(String(s.width));
   if (s.height !== undefined) await page.getByLabel('Height').fill(String(s.height));
   if (s.fit !== undefined) await page.getByLabel('Fit').selectOption(s.fit);
   if (s.format !== undefined) await page.getByLabel('Format').selectOption(s.format);
   if (s.quality !== undefined) await page.getByLabel('Quality').fill(String(s.quality));
 }
+
+/** Opens the "More settings" disclosure (size set, method, background, pixel limit, names). */
+export async function openMoreSettings(page: Page): Promise<void> {
+  const more = page.locator('details.more');
+  if (!(await more.evaluate((d: HTMLDetailsElement) => d.open))) await page.getByText('More settings').click();
+}
+
+/**
+ * Waits until every item is done again after a settings change, made with the
+ * settings its card describes (e.g. 'cover 200×100'): changed settings redo
+ * finished items in place, after a short pause.
+ */
+export async function waitForRedo(page: Page, count: number, made: string | RegExp): Promise<void> {
+  await expect(thumbnails(page)).toHaveCount(count);
+  for (let i = 0; i < count; i++) {
+    await expect(thumbnails(page).nth(i)).toHaveAttribute('data-state', 'done');
+    await expect(thumbnails(page).nth(i)).toContainText(made);
+  }
+}
+
+/** The page's one polite live region. */
+export const announcer = (page: Page) => page.getByTestId('announcer');

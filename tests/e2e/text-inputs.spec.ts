@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { downloadBytes, fixtureFile, naturalSize, thumbnails, waitForAll } from './helpers';
+import { announcer, downloadBytes, fixtureFile, naturalSize, thumbnails, waitForAll } from './helpers';
 
 /**
  * Image servers on 127.0.0.1 for the URL inputs: one sends CORS headers (the
@@ -101,11 +101,11 @@ test('invalid items get their own errors while valid ones in the same paste stil
   );
   await waitForAll(page, 6);
   const items = thumbnails(page);
-  await expect(items.nth(0).getByRole('alert')).toContainText('is not base64, a data URL, JSON or an http(s) URL');
-  await expect(items.nth(1).getByRole('alert')).toContainText('holds text/plain, not an image');
-  await expect(items.nth(2).getByRole('alert')).toContainText(/not an image/i);
-  await expect(items.nth(3).getByRole('alert')).toContainText('404');
-  await expect(items.nth(4).getByRole('alert')).toContainText('neither an "image_data" nor an "image_url"');
+  await expect(items.nth(0)).toContainText('is not base64, a data URL, JSON or an http(s) URL');
+  await expect(items.nth(1)).toContainText('holds text/plain, not an image');
+  await expect(items.nth(2)).toContainText(/not an image/i);
+  await expect(items.nth(3)).toContainText('404');
+  await expect(items.nth(4)).toContainText('neither an "image_data" nor an "image_url"');
   await expect(items.nth(5)).toHaveAttribute('data-state', 'done');
 });
 
@@ -150,13 +150,17 @@ test('copy actions give base64, a data URL and the old API response', async ({ p
   const item = thumbnails(page).nth(0);
   const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
 
-  // Copying is asynchronous: poll the clipboard rather than read it once.
-  await item.getByRole('button', { name: 'Copy base64' }).click();
-  await expect(item.getByRole('status')).toContainText('base64 copied');
+  // The copy actions are in the card's menu; copying is asynchronous: poll the clipboard rather than read it once.
+  const copy = async (name: string) => {
+    await item.getByRole('button', { name: 'More actions for rgb24.bmp' }).click();
+    await page.getByRole('button', { name, exact: true }).click();
+  };
+  await copy('Copy base64');
+  await expect(announcer(page)).toContainText('base64 of rgb24.bmp copied');
   await expect.poll(clipboard).toBe(expected);
-  await item.getByRole('button', { name: 'Copy data URL' }).click();
+  await copy('Copy data URL');
   await expect.poll(clipboard).toBe(`data:image/bmp;base64,${expected}`);
-  await item.getByRole('button', { name: 'Copy JSON' }).click();
+  await copy('Copy JSON');
   const clipboardJson = async () => {
     try {
       return JSON.parse(await clipboard()) as unknown;
