@@ -20,3 +20,4 @@ run(['--import', 'tsx', 'bench/pipeline.bench.ts']);
 run(['--import', 'tsx', 'bench/decoder.bench.ts']);
 run(['--import', 'tsx', 'bench/cache.bench.ts']);
 run(['--import', 'tsx', 'bench/main-thread.bench.ts']);
+run(['--import', 'tsx', 'bench/many-cards.bench.ts']);

@@ -14,11 +14,18 @@ export interface JobSource {
   read: (signal?: AbortSignal) => Promise<ArrayBuffer>;
   /** The original as an image the browser can show, for the compare view. */
   original: (signal?: AbortSignal) => Promise<Blob>;
-  /** For files: what their content hash is remembered by (client/hash-memo.ts). */
-  identity?: string;
+  /**
+   * For files: what their content hash is remembered by (client/hash-memo.ts).
+   * A function: reading a picked file's size and date costs Chromium a disk look-up
+   * each (about 0.1 ms), which for 1,000 files at once would block the page; it is
+   * asked for when the item starts instead.
+   */
+  identity?: () => string;
+  /** The input's size in bytes, when it is cheap to know (see identity). */
+  size?: () => number;
 }
 
-export type JobInput = { name: string; size?: number; source: JobSource } | { name: string; error: ThumbnailErrorData };
+export type JobInput = { name: string; source: JobSource } | { name: string; error: ThumbnailErrorData };
 
 let pastedCount = 0;
 /** 'pasted image 1', 'pasted image 2', … across the whole session. */
@@ -31,8 +38,7 @@ export function fromFiles(files: Iterable<File>, named?: (file: File) => string)
   // A File is a handle to the data, not the data: keeping it costs no memory.
   return Array.from(files, (file) => ({
     name: named ? named(file) : file.name || nextPastedName(),
-    size: file.size,
-    source: { kind: 'file', read: () => file.arrayBuffer(), original: async () => file, identity: fileIdentity(file) },
+    source: { kind: 'file', read: () => file.arrayBuffer(), original: async () => file, identity: () => fileIdentity(file), size: () => file.size },
   }));
 }
 
@@ -45,7 +51,7 @@ function fromTextItem(item: TextItem): JobInput {
     case 'bytes': {
       const bytes = item.bytes;
       // A copy each time: the worker takes (transfers) the buffer it is given.
-      return { name: nextPastedName(), size: bytes.byteLength, source: { kind: 'pasted', read: async () => bytes.slice().buffer, original: async () => new Blob([bytes as BlobPart]) } };
+      return { name: nextPastedName(), source: { kind: 'pasted', read: async () => bytes.slice().buffer, original: async () => new Blob([bytes as BlobPart]), size: () => bytes.byteLength } };
     }
     case 'url': {
       const read = (signal?: AbortSignal) => fetchImageBytes(item.url, { signal });

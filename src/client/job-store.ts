@@ -1,13 +1,15 @@
-import { createStore, get, set, type UseStore } from 'idb-keyval';
+import { clear, createStore, delMany, entries, setMany, type UseStore } from 'idb-keyval';
 import type { ThumbnailErrorData } from '../core/errors';
 import type { BatchSettings } from '../core/settings';
 
 /**
  * The list of items, kept in IndexedDB so a reload rebuilds it: names, settings,
  * states and each thumbnail's cache key, never the pixels (those are in the result
- * cache already, under those keys). One record for the whole list, written a
- * moment after the last change, so a batch of 1,000 finishing writes a few times,
- * not a thousand.
+ * cache already, under those keys).
+ *
+ * One record per item, and only changed items are written, gathered for a moment:
+ * rewriting the whole list on every change cost a structured clone of 1,000
+ * records several times a second while a batch ran, which showed as long tasks.
  */
 export interface SavedThumbnail {
   cacheKey: string;
@@ -20,6 +22,8 @@ export interface SavedThumbnail {
 }
 
 export interface SavedJob {
+  /** Position in the list: records are read back sorted by it. */
+  order: number;
   name: string;
   state: 'queued' | 'working' | 'done' | 'error' | 'cancelled';
   settings: BatchSettings;
@@ -30,50 +34,81 @@ export interface SavedJob {
   error?: ThumbnailErrorData;
 }
 
-const KEY = 'items';
 /** Long enough to gather a burst of finishing items into one write, short enough that closing the tab rarely loses one. */
 const SAVE_DELAY_MS = 400;
 
 export class JobStore {
   private store: UseStore | undefined;
   private timer: ReturnType<typeof setTimeout> | undefined;
-  private pending: (() => SavedJob[]) | undefined;
+  /** Record key -> how to make its record now (so a record written late is current). */
+  private dirty = new Map<string, () => SavedJob>();
+  private gone = new Set<string>();
+  private cleared = false;
 
   constructor() {
     try {
-      if (globalThis.indexedDB) this.store = createStore('thumbnail-list', 'list');
+      if (globalThis.indexedDB) this.store = createStore('thumbnail-list', 'items');
     } catch {
       this.store = undefined; // no storage: the list lives as long as the page
     }
-    // A save still waiting when the page goes away is written at once.
+    // Changes still waiting when the page goes away are written at once.
     globalThis.addEventListener?.('pagehide', () => this.flush());
   }
 
-  async load(): Promise<SavedJob[]> {
+  /** The saved items in list order, each with its record key. */
+  async load(): Promise<[string, SavedJob][]> {
     if (!this.store) return [];
     try {
-      const saved = await get<SavedJob[]>(KEY, this.store);
-      return Array.isArray(saved) ? saved : [];
+      const saved = await entries<string, SavedJob>(this.store);
+      return saved.filter(([, job]) => typeof job?.order === 'number').sort(([, a], [, b]) => a.order - b.order);
     } catch {
       return [];
     }
   }
 
-  /** Saves what `snapshot` gives, soon; later calls before then replace it (only the newest list matters). */
-  saveSoon(snapshot: () => SavedJob[]): void {
+  save(key: string, record: () => SavedJob): void {
     if (!this.store) return;
-    this.pending = snapshot;
-    this.timer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS);
+    this.gone.delete(key);
+    this.dirty.set(key, record);
+    this.schedule();
+  }
+
+  delete(key: string): void {
+    if (!this.store) return;
+    this.dirty.delete(key);
+    this.gone.add(key);
+    this.schedule();
+  }
+
+  clear(): void {
+    if (!this.store) return;
+    this.dirty.clear();
+    this.gone.clear();
+    this.cleared = true;
+    this.schedule();
   }
 
   flush(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
-    const snapshot = this.pending;
-    this.pending = undefined;
-    if (!snapshot || !this.store) return;
-    void set(KEY, snapshot(), this.store).catch(() => {
-      // Storage full or refused: the list is simply not restored next time.
+    const store = this.store;
+    if (!store) return;
+    const writes = [...this.dirty].map(([key, record]) => [key, record()] as [string, SavedJob]);
+    const deletes = [...this.gone];
+    const cleared = this.cleared;
+    this.dirty.clear();
+    this.gone.clear();
+    this.cleared = false;
+    void (async () => {
+      if (cleared) await clear(store);
+      if (deletes.length) await delMany(deletes, store);
+      if (writes.length) await setMany(writes, store);
+    })().catch(() => {
+      // Storage full or refused: those items are simply not restored next time.
     });
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), SAVE_DELAY_MS);
   }
 }

@@ -44,12 +44,15 @@ export function thumbnailFileName(fields: NameFields, pattern = DEFAULT_NAME_PAT
  */
 export function uniqueFileNames(names: readonly string[]): string[] {
   const taken = new Set<string>();
-  return names.map((name) => {
-    const dot = name.lastIndexOf('.');
-    const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
-    let candidate = name;
-    for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = `${stem}-${n}${ext}`;
-    taken.add(candidate.toLowerCase());
-    return candidate;
-  });
+  return names.map((name) => claimUniqueName(name, taken));
+}
+
+/** The name, or the first 'stem-N.ext' not in `taken` (lower-cased); records it there. */
+export function claimUniqueName(name: string, taken: Set<string>): string {
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  let candidate = name;
+  for (let n = 2; taken.has(candidate.toLowerCase()); n++) candidate = `${stem}-${n}${ext}`;
+  taken.add(candidate.toLowerCase());
+  return candidate;
 }

@@ -5,6 +5,7 @@ import type { JobInput, JobSource } from '../client/intake';
 import { JobStore, type SavedJob, type SavedThumbnail } from '../client/job-store';
 import { makeThumbnails, thumbnailCache, thumbnailPool, type MadeThumbnail } from '../client/thumbnailer';
 import { yieldToBrowser } from '../client/yield';
+import { FileNames } from './file-names';
 
 /**
  * The list the person sees, in input order, and the runner that works through it.
@@ -23,37 +24,55 @@ export interface JobThumbnail extends SavedThumbnail {
   url: string;
   blob: Blob;
   options: ThumbnailOptions;
+  /** Its download name, unique in the list (state/file-names.ts). */
+  fileName: string;
 }
 
-export interface Job {
+/**
+ * One item. A class with rune fields rather than a plain object in a deep $state
+ * list: each field is its own signal, values such as settings and thumbnails are
+ * replaced whole (never proxied), and a change to one item touches only its card.
+ */
+export class Job {
   readonly id: number;
-  name: string;
-  /** Size of the input in bytes, when known. */
-  inputBytes: number | undefined;
-  state: JobState;
-  /** The settings its thumbnails were made with (or its last attempt's). */
-  settings: BatchSettings;
-  /** While queued or working: the settings it is being made with. */
-  target?: BatchSettings;
-  /** Smallest first; kept while the item is redone. */
-  thumbnails: JobThumbnail[];
-  /** The original's displayed size (after EXIF orientation). */
-  sourceSize?: { width: number; height: number };
-  error?: ThumbnailErrorData;
+  readonly name: string;
+  readonly addedAt = performance.now();
   /** Absent for an item restored after a reload, or a paste that was not an image. */
-  input?: JobSource;
-  contentHash?: string;
-  elapsedMs?: number;
-  /** Whether the thumbnails came from the result cache. */
-  cache?: 'hit' | 'miss';
+  readonly input: JobSource | undefined;
+  state: JobState = $state('queued');
+  /** The settings its thumbnails were made with (or its last attempt's). */
+  settings: BatchSettings = $state.raw(normaliseSettings());
+  /** While queued or working: the settings it is being made with. */
+  target: BatchSettings | undefined = $state.raw();
+  /** Smallest first; kept while the item is redone. */
+  thumbnails: JobThumbnail[] = $state.raw([]);
+  /** Size of the input in bytes, when known. */
+  inputBytes: number | undefined = $state();
+  /** The original's displayed size (after EXIF orientation). */
+  sourceSize: { width: number; height: number } | undefined = $state.raw();
+  error: ThumbnailErrorData | undefined = $state.raw();
   /** Said on the card when its thumbnails are not what the current settings would make, or where they came from. */
-  note?: string;
-  /** performance.now() when the item was added (for the benchmark's added-to-shown figure). */
-  addedAt: number;
+  note: string | undefined = $state();
+  elapsedMs: number | undefined = $state();
+  /** Whether the thumbnails came from the result cache. */
+  cache: 'hit' | 'miss' | undefined = $state();
+  contentHash: string | undefined;
+  /** Its record in the saved list (client/job-store.ts), and its place there. */
+  readonly storeKey: string;
+  readonly order: number;
+
+  constructor(name: string, input?: JobSource, saved?: { key: string; order: number }) {
+    this.id = nextId++;
+    this.name = name;
+    this.input = input;
+    // Items added in this visit come after every saved one: the clock has moved on.
+    this.order = saved?.order ?? Date.now() * 1000 + (this.id % 1000);
+    this.storeKey = saved?.key ?? `${this.order}-${Math.random().toString(36).slice(2, 8)}`;
+  }
 }
 
 /** Items are added this many at a time, each group rendered in its own task, so 1,000 files never block the page. */
-const ADD_CHUNK = 50;
+const CHUNK = 25;
 
 const NOT_FINISHED = 'Not finished before the page was closed: add the file again.';
 const EVICTED = 'This thumbnail is no longer in the cache: add the file again.';
@@ -68,12 +87,15 @@ function settingsKey(s: BatchSettings): string {
 }
 
 class JobList {
-  items: Job[] = $state([]);
+  items: Job[] = $state.raw([]);
   /** The current batch, for the time-left estimate: when it started and how many items it has settled. */
   batch = $state({ startedAt: 0, settled: 0 });
   private controllers = new Map<number, AbortController>();
   private active = 0;
   private store = new JobStore();
+  private names = new FileNames();
+  /** Bumped by each reapply, so an older one still working through a long list stops. */
+  private reapplying = 0;
 
   readonly counts = $derived.by(() => {
     const c = { total: this.items.length, done: 0, failed: 0, cancelled: 0, queued: 0, working: 0 };
@@ -89,57 +111,61 @@ class JobList {
 
   /** Adds inputs in order; each becomes one item. Inputs that failed already (a bad paste) show their error. */
   async add(inputs: JobInput[], settings: BatchSettings): Promise<void> {
-    const made: Job[] = inputs.map((input) => {
-      const base = { id: nextId++, name: input.name, settings, thumbnails: [], addedAt: performance.now() };
-      return 'error' in input
-        ? { ...base, inputBytes: undefined, state: 'error', error: input.error }
-        : { ...base, inputBytes: input.size, state: 'queued', target: settings, input: input.source };
+    this.names.setPattern(settings.namePattern, this.items);
+    const made = inputs.map((input) => {
+      const job = new Job(input.name, 'source' in input ? input.source : undefined);
+      job.settings = settings;
+      if ('error' in input) {
+        job.state = 'error';
+        job.error = input.error;
+      } else {
+        job.target = settings;
+      }
+      return job;
     });
-    for (let i = 0; i < made.length; i += ADD_CHUNK) {
+    for (let i = 0; i < made.length; i += CHUNK) {
       if (i > 0) await yieldToBrowser();
-      this.items.push(...made.slice(i, i + ADD_CHUNK));
+      this.items = [...this.items, ...made.slice(i, i + CHUNK)];
       this.pump();
     }
-    this.persist();
+    for (const job of made) this.persist(job);
   }
 
   /** Stops one queued or running item (a running one's worker is replaced at once). */
   cancel(job: Job): void {
-    if (job.state !== 'queued' && job.state !== 'working') return;
-    this.abort(job);
-    job.target = undefined;
-    if (job.thumbnails.length) {
-      // A redo was stopped: the earlier thumbnails are still good for the earlier settings.
-      job.state = 'done';
-      job.note = 'Not redone with the new settings: cancelled.';
-    } else {
-      job.state = 'cancelled';
-      job.error = undefined;
-    }
-    this.settled();
+    if (!this.stop(job)) return;
+    this.settled(job);
   }
 
   /** Stops everything queued and running. */
   cancelAll(): void {
-    for (const job of this.items) this.cancel(job);
+    this.reapplying++; // a redo still being queued stops too
+    for (const job of this.items) if (this.stop(job)) this.settled(job);
   }
 
   remove(job: Job): void {
     this.abort(job);
-    revoke(job);
-    const at = this.items.indexOf(job);
-    if (at >= 0) this.items.splice(at, 1);
+    this.release(job);
+    this.items = this.items.filter((j) => j !== job);
+    this.store.delete(job.storeKey);
     this.settled();
   }
 
   /** Empties the list, stopping whatever runs. The thumbnails stay in the result cache. */
   clear(): void {
+    this.reapplying++;
     for (const job of this.items) {
       this.abort(job);
-      revoke(job);
+      this.release(job);
     }
     this.items = [];
+    this.store.clear();
     this.settled();
+  }
+
+  /** Every done thumbnail with its name, in list order: what "Download all" zips. */
+  downloads(): { name: string; blob: Blob }[] {
+    return this.items.flatMap((job) => (job.state === 'done' ? job.thumbnails.map((t) => ({ name: t.fileName, blob: t.blob })) : []));
   }
 
   canRetry(job: Job): boolean {
@@ -163,10 +189,20 @@ class JobList {
    * running ones with old settings are stopped and queued. Cancelled items stay
    * cancelled (the person stopped them). Items restored after a reload have no
    * input, but the cache may still hold their thumbnails for these settings.
+   * A new name pattern only renames. Long lists are gone through a chunk per task.
    */
-  reapply(settings: BatchSettings): void {
+  async reapply(settings: BatchSettings): Promise<void> {
+    const run = ++this.reapplying;
+    this.names.setPattern(settings.namePattern, this.items);
     const want = settingsKey(settings);
-    for (const job of this.items) {
+    const items = this.items;
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0 && i % CHUNK === 0) {
+        this.pump();
+        await yieldToBrowser();
+        if (run !== this.reapplying) return;
+      }
+      const job = items[i]!;
       if (!job.input && !job.contentHash) continue; // a paste that was not an image: nothing to redo
       if (job.state === 'queued') job.target = settings;
       else if (job.state === 'working' && settingsKey(job.target!) !== want) {
@@ -184,20 +220,44 @@ class JobList {
     const saved = await this.store.load();
     if (saved.length === 0) return;
     await thumbnailCache.open();
-    const restored = await Promise.all(saved.map(restoreJob));
-    for (let i = 0; i < restored.length; i += ADD_CHUNK) {
+    const restored: Job[] = [];
+    for (let i = 0; i < saved.length; i += CHUNK) {
       if (i > 0) await yieldToBrowser();
-      this.items.splice(i, 0, ...restored.slice(i, i + ADD_CHUNK));
+      restored.push(...(await Promise.all(saved.slice(i, i + CHUNK).map(restoreJob))));
     }
-    this.persist();
+    for (const job of restored) this.names.claimAll(job);
+    // Smaller steps than add(): these cards arrive with their images at once, while the page is still starting.
+    const step = Math.ceil(CHUNK / 2);
+    for (let i = 0; i < restored.length; i += step) {
+      if (i > 0) await yieldToBrowser();
+      const added = this.items.slice(i); // anything the person added meanwhile stays after the restored list
+      this.items = [...this.items.slice(0, i), ...restored.slice(i, i + step), ...added];
+    }
+    for (const job of restored) this.persist(job);
+  }
+
+  /** Ends a queued or running item as cancelled (or back to done, if a redo was stopped). */
+  private stop(job: Job): boolean {
+    if (job.state !== 'queued' && job.state !== 'working') return false;
+    this.abort(job);
+    job.target = undefined;
+    if (job.thumbnails.length) {
+      // A redo was stopped: the earlier thumbnails are still good for the earlier settings.
+      job.state = 'done';
+      job.note = 'Not redone with the new settings: cancelled.';
+    } else {
+      job.state = 'cancelled';
+      job.error = undefined;
+    }
+    return true;
   }
 
   private queue(job: Job, settings: BatchSettings): void {
+    this.startBatchClock();
     job.target = settings;
     job.state = 'queued';
     job.error = undefined;
     job.note = undefined;
-    this.startBatchClock();
   }
 
   private abort(job: Job): void {
@@ -207,19 +267,30 @@ class JobList {
     controller.abort();
   }
 
-  private startBatchClock(): void {
-    if (this.counts.busy) return;
-    this.batch = { startedAt: performance.now(), settled: 0 };
+  private release(job: Job): void {
+    for (const t of job.thumbnails) {
+      URL.revokeObjectURL(t.url);
+      this.names.release(t.fileName);
+    }
   }
 
-  /** Starts queued jobs, in order, while there are free workers. */
+  private startBatchClock(): void {
+    if (this.batch.startedAt === 0 || !this.counts.busy) this.batch = { startedAt: performance.now(), settled: 0 };
+  }
+
+  /**
+   * Starts queued jobs, in order, while there are free workers. (Tried: three per
+   * worker, since a cache hit needs no worker; the hits then arrived in bursts, and
+   * a burst of finished cards in one task was a long task. One per worker keeps the
+   * page smooth; a redo of 1,000 cached items takes a few seconds.)
+   */
   private pump(): void {
     const limit = thumbnailPool().size;
     if (this.active >= limit) return;
-    if (this.batch.startedAt === 0) this.batch = { startedAt: performance.now(), settled: 0 };
     for (const job of this.items) {
       if (this.active >= limit) return;
       if (job.state !== 'queued') continue;
+      if (this.batch.startedAt === 0) this.startBatchClock();
       this.active++;
       void this.run(job).finally(() => {
         this.active--;
@@ -234,25 +305,30 @@ class JobList {
     this.controllers.set(job.id, controller);
     job.state = 'working';
     const input = job.input;
+    job.inputBytes ??= input?.size?.();
     const current = () => this.controllers.get(job.id) === controller;
+    const options = outputOptions(target);
     try {
       const outcome = await makeThumbnails(
         {
           read: input ? input.read : () => Promise.reject(new Error('input gone')),
-          identity: input?.identity,
+          identity: input?.identity?.(),
           // Restored items have no input; their content hash may still find the new settings in the cache.
           contentHash: input ? undefined : job.contentHash,
         },
-        outputOptions(target),
+        options,
         controller.signal,
       );
+      // Answers from IndexedDB arrive in bursts (Chromium can deliver dozens in one
+      // task); showing each in a task of its own keeps a redo of 1,000 cached items
+      // from freezing the page for a few hundred milliseconds at a time.
+      await yieldToBrowser();
       if (!current()) return; // cancelled, removed or redone meanwhile: a newer state stands
       this.controllers.delete(job.id);
       job.target = undefined;
       if (outcome.ok) {
-        revoke(job);
-        const options = outputOptions(target);
-        job.thumbnails = outcome.thumbnails.map((t, i) => toJobThumbnail(t, options[i]!));
+        this.release(job);
+        job.thumbnails = outcome.thumbnails.map((t, i) => this.names.claim(toJobThumbnail(t, options[i]!), job.name));
         job.settings = target;
         job.inputBytes ??= outcome.inputBytes;
         job.contentHash = outcome.contentHash ?? job.contentHash;
@@ -265,7 +341,7 @@ class JobList {
         job.state = 'done';
         job.note = INPUT_GONE;
       } else {
-        revoke(job);
+        this.release(job);
         job.thumbnails = [];
         job.settings = target;
         job.error = outcome.error;
@@ -279,18 +355,18 @@ class JobList {
       job.error = { code: 'worker-failed', message: 'Something went wrong with this image.', detail: e instanceof Error ? e.message : String(e) };
       job.state = 'error';
     }
-    this.settled();
+    this.settled(job);
   }
 
-  /** After any item ends: count it for the time-left estimate and save the list soon. */
-  private settled(): void {
+  /** After any item ends (or goes): count it for the time-left estimate and save it soon. */
+  private settled(job?: Job): void {
     this.batch.settled++;
     if (!this.counts.busy) this.batch = { startedAt: 0, settled: 0 };
-    this.persist();
+    if (job) this.persist(job);
   }
 
-  private persist(): void {
-    this.store.saveSoon(() => this.items.map(toSaved));
+  private persist(job: Job): void {
+    this.store.save(job.storeKey, () => toSaved(job));
   }
 }
 
@@ -300,6 +376,7 @@ function toJobThumbnail(t: MadeThumbnail, options: ThumbnailOptions): JobThumbna
     url: URL.createObjectURL(blob),
     blob,
     options,
+    fileName: '',
     cacheKey: t.cacheKey ?? '',
     width: t.width,
     height: t.height,
@@ -310,49 +387,49 @@ function toJobThumbnail(t: MadeThumbnail, options: ThumbnailOptions): JobThumbna
   };
 }
 
-function revoke(job: Job): void {
-  for (const t of job.thumbnails) URL.revokeObjectURL(t.url);
-}
-
-/** A plain record of an item: no proxies, blobs or functions (IndexedDB clones it). */
+/** A plain record of an item: no blobs or functions (IndexedDB clones it). */
 function toSaved(job: Job): SavedJob {
   return {
+    order: job.order,
     name: job.name,
     state: job.state,
-    settings: $state.snapshot(job.settings) as BatchSettings,
+    settings: job.settings,
     thumbnails: job.thumbnails.map(({ cacheKey, width, height, mimeType, extension, byteLength, hasAlpha }) => ({ cacheKey, width, height, mimeType, extension, byteLength, hasAlpha })),
     inputBytes: job.inputBytes,
     contentHash: job.contentHash,
-    sourceSize: job.sourceSize && { ...job.sourceSize },
-    error: job.error && { ...job.error },
+    sourceSize: job.sourceSize,
+    error: job.error,
   };
 }
 
-async function restoreJob(saved: SavedJob): Promise<Job> {
-  let settings: BatchSettings;
+async function restoreJob([key, saved]: [string, SavedJob]): Promise<Job> {
+  const job = new Job(saved.name, undefined, { key, order: saved.order });
+  job.state = 'cancelled';
+  job.inputBytes = saved.inputBytes;
+  job.sourceSize = saved.sourceSize;
+  job.contentHash = saved.contentHash;
   try {
-    settings = normaliseSettings(saved.settings);
+    job.settings = normaliseSettings(saved.settings);
   } catch {
-    return { id: nextId++, name: saved.name, inputBytes: saved.inputBytes, state: 'cancelled', settings: normaliseSettings(), thumbnails: [], addedAt: performance.now(), error: { code: 'cancelled', message: NOT_FINISHED } };
+    job.error = { code: 'cancelled', message: NOT_FINISHED };
+    return job;
   }
-  const job: Job = {
-    id: nextId++,
-    name: saved.name,
-    inputBytes: saved.inputBytes,
-    state: 'cancelled',
-    settings,
-    thumbnails: [],
-    sourceSize: saved.sourceSize,
-    contentHash: saved.contentHash,
-    addedAt: performance.now(),
-  };
-  if (saved.state === 'error') return { ...job, state: 'error', error: saved.error };
-  if (saved.state !== 'done') return { ...job, error: { code: 'cancelled', message: NOT_FINISHED } };
-  const cached = await Promise.all(saved.thumbnails.map((t) => (t.cacheKey ? thumbnailCache.get(t.cacheKey) : undefined)));
-  if (cached.length === 0 || !cached.every(Boolean)) return { ...job, error: { code: 'cancelled', message: EVICTED } };
-  const options = outputOptions(settings);
-  const thumbnails = cached.map((c, i) => toJobThumbnail({ ...c!, cacheKey: saved.thumbnails[i]!.cacheKey }, options[i]!));
-  return { ...job, state: 'done', thumbnails, cache: 'hit', note: 'From your last visit.' };
+  if (saved.state === 'error') {
+    job.state = 'error';
+    job.error = saved.error;
+    return job;
+  }
+  const cached = saved.state === 'done' ? await Promise.all(saved.thumbnails.map((t) => (t.cacheKey ? thumbnailCache.get(t.cacheKey) : undefined))) : [];
+  if (cached.length === 0 || !cached.every(Boolean)) {
+    job.error = { code: 'cancelled', message: saved.state === 'done' ? EVICTED : NOT_FINISHED };
+    return job;
+  }
+  const options = outputOptions(job.settings);
+  job.thumbnails = cached.map((c, i) => toJobThumbnail({ ...c!, cacheKey: saved.thumbnails[i]!.cacheKey }, options[i]!));
+  job.state = 'done';
+  job.cache = 'hit';
+  job.note = 'From your last visit.';
+  return job;
 }
 
 export const jobs = new JobList();
