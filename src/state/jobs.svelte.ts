@@ -98,10 +98,13 @@ class JobList {
   private reapplying = 0;
 
   readonly counts = $derived.by(() => {
-    const c = { total: this.items.length, done: 0, failed: 0, cancelled: 0, queued: 0, working: 0 };
+    const c = { total: this.items.length, done: 0, failed: 0, retryable: 0, cancelled: 0, queued: 0, working: 0 };
     for (const job of this.items) {
       if (job.state === 'done') c.done++;
-      else if (job.state === 'error') c.failed++;
+      else if (job.state === 'error') {
+        c.failed++;
+        if (job.input) c.retryable++; // a bad paste or a restored item has nothing to retry from
+      }
       else if (job.state === 'cancelled') c.cancelled++;
       else if (job.state === 'queued') c.queued++;
       else c.working++;
