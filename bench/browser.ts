@@ -1,5 +1,5 @@
 /** Shared by the browser benchmarks: the production server and Debian's Chromium. */
-import { chromium, type Browser } from '@playwright/test';
+import { chromium, type Browser, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../tests/support/chromium';
 
@@ -24,3 +24,21 @@ export async function startServer(port: number): Promise<ChildProcess> {
 }
 
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+/** Starts recording the page's main-thread long tasks (over 50 ms); call again after a navigation. */
+export function observeLongTasks(page: Page): Promise<void> {
+  return page.evaluate(() => {
+    const w = window as unknown as { longTasks: number[] };
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push(e.duration);
+    }).observe({ type: 'longtask' });
+  });
+}
+
+/** The long tasks recorded since the last call, in ms. */
+export function takeLongTasks(page: Page): Promise<number[]> {
+  return page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
+}
+
+export const describeLongTasks = (tasks: number[]) => (tasks.length ? `${tasks.length} long tasks, longest ${Math.max(...tasks).toFixed(0)} ms` : 'no long tasks');

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
 import { provideNodeWasm } from '../tests/support/wasm-node';
-import { launchChromium, startServer } from './browser';
+import { describeLongTasks, launchChromium, observeLongTasks, startServer, takeLongTasks } from './browser';
 
 const FILES = Number(process.env.BENCH_BATCH || 12);
 const PORT = Number(process.env.BENCH_PORT || 4194);
@@ -45,14 +45,8 @@ try {
   const browser = await launchChromium();
   const page = await browser.newPage();
   await page.goto(`http://127.0.0.1:${PORT}/`);
-  await page.evaluate(() => {
-    const w = window as unknown as { longTasks: number[] };
-    w.longTasks = [];
-    new PerformanceObserver((list) => {
-      for (const e of list.getEntries()) w.longTasks.push(e.duration);
-    }).observe({ type: 'longtask' });
-  });
-  const readTasks = () => page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
+  await observeLongTasks(page);
+  const readTasks = () => takeLongTasks(page);
 
   const started = Date.now();
   await page.getByLabel('Choose images').setInputFiles(files);
@@ -63,7 +57,7 @@ try {
   const idle = await readTasks();
   await browser.close();
 
-  const describe = (tasks: number[]) => (tasks.length ? `${tasks.length} long tasks, longest ${Math.max(...tasks).toFixed(0)} ms` : 'no long tasks');
+  const describe = describeLongTasks;
   console.log(`Main-thread responsiveness (Chromium, ${FILES} distinct 6 MP JPEGs -> 256 px, ${batchMs} ms for the batch)`);
   console.log(`  baseline, page idle ${batchMs} ms: ${describe(idle)}`);
   console.log(`  during the batch: ${describe(during)}`);

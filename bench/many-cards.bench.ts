@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
 import { provideNodeWasm } from '../tests/support/wasm-node';
-import { launchChromium, startServer } from './browser';
+import { describeLongTasks, launchChromium, observeLongTasks, startServer, takeLongTasks } from './browser';
 
 const COUNT = Number(process.env.BENCH_CARDS || 1000);
 const PORT = Number(process.env.BENCH_PORT || 4195);
@@ -38,17 +38,10 @@ const server = await startServer(PORT);
 try {
   const browser = await launchChromium();
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const observe = () =>
-    page.evaluate(() => {
-      const w = window as unknown as { longTasks: number[] };
-      w.longTasks = [];
-      new PerformanceObserver((list) => {
-        for (const e of list.getEntries()) w.longTasks.push(e.duration);
-      }).observe({ type: 'longtask' });
-    });
-  const readTasks = () => page.evaluate(() => (window as unknown as { longTasks: number[] }).longTasks.splice(0));
+  const observe = () => observeLongTasks(page);
+  const readTasks = () => takeLongTasks(page);
   const allDone = () => page.waitForFunction((n) => document.querySelectorAll('[data-state="done"]').length === n, COUNT, { timeout: 600_000, polling: 500 });
-  const describe = (tasks: number[]) => (tasks.length ? `${tasks.length} long tasks, longest ${Math.max(...tasks).toFixed(0)} ms` : 'no long tasks');
+  const describe = describeLongTasks;
 
   // Baseline for the pick: the same files given to a bare page's file input, whose
   // change handler only lists their names. Chromium builds the FileList itself.
