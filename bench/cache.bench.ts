@@ -40,7 +40,7 @@ const server = await startServer(PORT);
 try {
   const browser = await launchChromium();
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${PORT}/`);
+  await page.goto(`http://127.0.0.1:${PORT}/?measure`);
   // A real file on disk, as a person picks it (a stable name, size and modification time).
   const dir = mkdtempSync(join(tmpdir(), 'thumb-bench-'));
   const file = join(dir, 'photo-5mb.jpg');

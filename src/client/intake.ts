@@ -10,7 +10,7 @@ import { fileIdentity } from './hash-memo';
  */
 export interface JobSource {
   kind: 'file' | 'pasted' | 'url';
-  /** The input's bytes; a URL is fetched again (only on a cache miss). */
+  /** The input's bytes; a URL is fetched again, but only when the cache cannot answer from the content hash of the last run. */
   read: (signal?: AbortSignal) => Promise<ArrayBuffer>;
   /** The original as an image the browser can show, for the compare view. */
   original: (signal?: AbortSignal) => Promise<Blob>;

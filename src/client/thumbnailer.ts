@@ -155,7 +155,8 @@ async function computeShared(
   const flightKey = keys.join('|');
   const running = inFlight.get(flightKey);
   if (running) {
-    const shared = await running;
+    const shared = await untilAborted(running, signal);
+    if (!shared) return { ok: false, error: { ...CANCELLED } };
     if (shared.ok || shared.error.code !== 'cancelled') return { ...shared, shared: true };
   }
   const work = thumbnailPool().run(bytes, options, signal);
@@ -171,6 +172,17 @@ async function computeShared(
       if (inFlight.get(flightKey) === work) inFlight.delete(flightKey);
     });
   return work;
+}
+
+/** The promise's value, or undefined as soon as the signal aborts (a cancelled duplicate stops waiting). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T | undefined> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
 }
 
 function cachedForm({ peakPixels: _peak, ...thumbnail }: WorkerThumbnail): CachedThumbnail {

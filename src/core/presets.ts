@@ -29,8 +29,6 @@ export const PRESETS: readonly Preset[] = [
   { id: 'large', label: 'Large 512', description: 'Fits within 512×512.', fields: { width: 512, height: 512, scalePercent: 0 } },
 ];
 
-export const PRESET_IDS: readonly PresetId[] = [...PRESETS.map((p) => p.id), 'custom'];
-
 export function presetById(id: string): Preset | undefined {
   return PRESETS.find((p) => p.id === id);
 }

@@ -65,8 +65,7 @@ export class Job {
     this.id = nextId++;
     this.name = name;
     this.input = input;
-    // Items added in this visit come after every saved one: the clock has moved on.
-    this.order = saved?.order ?? Date.now() * 1000 + (this.id % 1000);
+    this.order = saved?.order ?? nextOrder();
     this.storeKey = saved?.key ?? `${this.order}-${Math.random().toString(36).slice(2, 8)}`;
   }
 }
@@ -79,6 +78,15 @@ const EVICTED = 'This thumbnail is no longer in the cache: add the file again.';
 const INPUT_GONE = 'Made with earlier settings. The original is not kept after a reload: add the file again to redo it.';
 
 let nextId = 1;
+let lastOrder = 0;
+/** Strictly increasing, and after every item saved by an earlier visit (the clock has moved on since). */
+function nextOrder(): number {
+  lastOrder = Math.max(lastOrder + 1, Date.now() * 1000);
+  return lastOrder;
+}
+
+/** Read and network failures: the input could not be had again, which says nothing against the thumbnails already made. */
+const INPUT_FAILURES = new Set(['unreadable', 'network', 'http-error', 'timed-out', 'rate-limited', 'offline', 'refused', 'host-not-found', 'not-an-image']);
 
 /** What makes two settings give the same thumbnails (the name pattern only renames them). */
 function settingsKey(s: BatchSettings): string {
@@ -96,6 +104,8 @@ class JobList {
   private names = new FileNames();
   /** Bumped by each reapply, so an older one still working through a long list stops. */
   private reapplying = 0;
+  /** Bumped by Clear and Cancel: an add() or restore() still going through a long list stops. */
+  private generation = 0;
 
   readonly counts = $derived.by(() => {
     const c = { total: this.items.length, done: 0, failed: 0, retryable: 0, cancelled: 0, queued: 0, working: 0 };
@@ -126,12 +136,15 @@ class JobList {
       }
       return job;
     });
+    const generation = this.generation;
     for (let i = 0; i < made.length; i += CHUNK) {
       if (i > 0) await yieldToBrowser();
-      this.items = [...this.items, ...made.slice(i, i + CHUNK)];
+      if (generation !== this.generation) return; // Clear or Cancel pressed while adding: the rest is not added
+      const chunk = made.slice(i, i + CHUNK);
+      this.items = [...this.items, ...chunk];
+      for (const job of chunk) this.persist(job);
       this.pump();
     }
-    for (const job of made) this.persist(job);
   }
 
   /** Stops one queued or running item (a running one's worker is replaced at once). */
@@ -143,20 +156,23 @@ class JobList {
   /** Stops everything queued and running. */
   cancelAll(): void {
     this.reapplying++; // a redo still being queued stops too
+    this.generation++; // and files still being added
     for (const job of this.items) if (this.stop(job)) this.settled(job);
   }
 
   remove(job: Job): void {
+    const wasRunning = job.state === 'queued' || job.state === 'working';
     this.abort(job);
     this.release(job);
     this.items = this.items.filter((j) => j !== job);
     this.store.delete(job.storeKey);
-    this.settled();
+    if (wasRunning) this.settled();
   }
 
   /** Empties the list, stopping whatever runs. The thumbnails stay in the result cache. */
   clear(): void {
     this.reapplying++;
+    this.generation++;
     for (const job of this.items) {
       this.abort(job);
       this.release(job);
@@ -223,20 +239,28 @@ class JobList {
     const saved = await this.store.load();
     if (saved.length === 0) return;
     await thumbnailCache.open();
+    const generation = this.generation;
     const restored: Job[] = [];
     for (let i = 0; i < saved.length; i += CHUNK) {
       if (i > 0) await yieldToBrowser();
       restored.push(...(await Promise.all(saved.slice(i, i + CHUNK).map(restoreJob))));
     }
+    if (generation !== this.generation) return; // cleared meanwhile: the saved list was cleared with it
     for (const job of restored) this.names.claimAll(job);
     // Smaller steps than add(): these cards arrive with their images at once, while the page is still starting.
     const step = Math.ceil(CHUNK / 2);
+    const mine = new Set<Job>();
     for (let i = 0; i < restored.length; i += step) {
       if (i > 0) await yieldToBrowser();
-      const added = this.items.slice(i); // anything the person added meanwhile stays after the restored list
-      this.items = [...this.items.slice(0, i), ...restored.slice(i, i + step), ...added];
+      if (generation !== this.generation) return;
+      // After the restored items already in (the person may have removed some), before anything added since.
+      const at = this.items.findIndex((j) => !mine.has(j));
+      const chunk = restored.slice(i, i + step);
+      for (const job of chunk) mine.add(job);
+      this.items = at < 0 ? [...this.items, ...chunk] : [...this.items.slice(0, at), ...chunk, ...this.items.slice(at)];
     }
-    for (const job of restored) this.persist(job);
+    // Save only what restoring changed (a thumbnail evicted since), not the whole list again.
+    for (const [i, job] of restored.entries()) if (job.state !== saved[i]![1].state && this.items.includes(job)) this.persist(job);
   }
 
   /** Ends a queued or running item as cancelled (or back to done, if a redo was stopped). */
@@ -250,7 +274,7 @@ class JobList {
       job.note = 'Not redone with the new settings: cancelled.';
     } else {
       job.state = 'cancelled';
-      job.error = undefined;
+      job.error = { code: 'cancelled', message: 'Cancelled.' };
     }
     return true;
   }
@@ -316,8 +340,9 @@ class JobList {
         {
           read: input ? input.read : () => Promise.reject(new Error('input gone')),
           identity: input?.identity?.(),
-          // Restored items have no input; their content hash may still find the new settings in the cache.
-          contentHash: input ? undefined : job.contentHash,
+          // The hash from the last run finds settings used before in the cache without
+          // reading or downloading the input again; restored items have nothing else.
+          contentHash: job.contentHash,
         },
         options,
         controller.signal,
@@ -340,9 +365,11 @@ class JobList {
         job.cache = outcome.cache;
         job.note = undefined;
         job.state = 'done';
-      } else if (!input && job.thumbnails.length) {
+      } else if (job.thumbnails.length && (!input || INPUT_FAILURES.has(outcome.error.code))) {
+        // The input is gone (a reload) or could not be had again (a download failed):
+        // the thumbnails already made stay, with the reason they were not redone.
         job.state = 'done';
-        job.note = INPUT_GONE;
+        job.note = input ? `Not redone with the new settings: ${outcome.error.message}` : INPUT_GONE;
       } else {
         this.release(job);
         job.thumbnails = [];
@@ -355,6 +382,8 @@ class JobList {
       if (!current()) return;
       this.controllers.delete(job.id);
       job.target = undefined;
+      this.release(job);
+      job.thumbnails = [];
       job.error = { code: 'worker-failed', message: 'Something went wrong with this image.', detail: e instanceof Error ? e.message : String(e) };
       job.state = 'error';
     }
@@ -420,6 +449,11 @@ async function restoreJob([key, saved]: [string, SavedJob]): Promise<Job> {
   if (saved.state === 'error') {
     job.state = 'error';
     job.error = saved.error;
+    return job;
+  }
+  if (saved.state === 'cancelled') {
+    // Cancelled by the person, evicted, or not finished last time: its own words stay.
+    job.error = saved.error ?? { code: 'cancelled', message: NOT_FINISHED };
     return job;
   }
   const cached = saved.state === 'done' ? await Promise.all(saved.thumbnails.map((t) => (t.cacheKey ? thumbnailCache.get(t.cacheKey) : undefined))) : [];

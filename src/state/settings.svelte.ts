@@ -67,3 +67,11 @@ export function currentSettings(): { ok: true; settings: BatchSettings } | { ok:
     return { ok: false, message: e instanceof Error ? e.message : String(e) };
   }
 }
+
+/** Runs `action` with the current settings; when they are unusable, returns what to tell the person instead. */
+export function withCurrentSettings(action: (settings: BatchSettings) => void): string | undefined {
+  const current = currentSettings();
+  if (!current.ok) return `Fix the settings first: ${current.message}`;
+  action(current.settings);
+  return undefined;
+}

@@ -11,13 +11,6 @@ export function formatBytes(n: number): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${units[unit]}`;
 }
 
-/** Thumbnail size as a share of the original: '3.2%' . */
-export function formatRatio(part: number, whole: number): string {
-  if (!whole) return '';
-  const pct = (part / whole) * 100;
-  return `${pct < 10 ? pct.toFixed(1) : Math.round(pct)}%`;
-}
-
 export function formatMs(ms: number): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
 }

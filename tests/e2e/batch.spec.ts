@@ -107,6 +107,8 @@ test('a 20-file mixed batch with two broken files gives 18 thumbnails and 2 erro
   await expect(progress).toHaveAttribute('aria-valuemax', '20');
   await expect(progress).toHaveAttribute('aria-valuenow', '20');
   await expect(page.getByText('20 of 20 finished · 2 failed')).toBeVisible();
+  // The one live region says the batch is over, with its failures.
+  await expect(page.getByTestId('announcer')).toHaveText('Finished: 18 thumbnails, 2 failed.');
   expect((await states(page)).filter((s) => s === 'done')).toHaveLength(18);
   const items = thumbnails(page);
   await expect(items.nth(18)).toHaveAttribute('data-state', 'error');
@@ -172,6 +174,8 @@ test('changing the width redoes finished items in place, in order, and a percent
   await setSettings(page, { width: 100 });
   await waitForRedo(page, 3, 'inside 100×256');
   expect(await thumbnails(page).evaluateAll((items) => items.map((i) => i.getAttribute('aria-labelledby')))).toEqual(ids); // the same items, not new ones
+  const alts = await thumbnails(page).getByRole('img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('alt')));
+  expect(alts).toEqual(['Thumbnail of landscape.jpg', 'Thumbnail of portrait-orientation6.jpg', 'Thumbnail of rgb24.bmp']); // in order
   expect(await naturalSize(page, 0)).toEqual({ width: 100, height: 67 });
   expect(await naturalSize(page, 1)).toEqual({ width: 100, height: 150 });
   expect(await naturalSize(page, 2)).toEqual({ width: 100, height: 50 });
@@ -187,19 +191,22 @@ test('changing the width redoes finished items in place, in order, and a percent
 test('Cancel stops queued and running work at once; nothing stays working, and each item can be retried or removed', async ({ page }) => {
   // Our WASM decoders (?decoder=core) make each photo slow enough to cancel mid-batch.
   await page.goto('/?decoder=core');
-  await pick(page, Array.from({ length: 24 }, (_, i) => jpegVariant(jpeg, i)));
+  await pick(page, Array.from({ length: 40 }, (_, i) => jpegVariant(jpeg, i)));
   const items = thumbnails(page);
-  await expect(items).toHaveCount(24);
-  // One queued item cancelled on its own first.
-  await items.nth(23).getByRole('button', { name: 'Cancel' }).click();
-  await expect(items.nth(23)).toHaveAttribute('data-state', 'cancelled');
+  await expect(items).toHaveCount(40);
+  // One queued item cancelled on its own first; the focus moves to its Retry, not to the top of the page.
+  await items.nth(39).getByRole('button', { name: 'Cancel' }).click();
+  await expect(items.nth(39)).toHaveAttribute('data-state', 'cancelled');
+  await expect(items.nth(39).getByRole('button', { name: 'Retry' })).toBeFocused();
   await expect(page.locator('[data-state="done"]').first()).toBeVisible();
+  // The time left, from the pace so far.
+  await expect(page.getByText(/about \d+ (s|min) left/)).toBeVisible();
   await page.getByRole('button', { name: 'Cancel', exact: true }).first().click();
   // Immediately: no item queued or working, the progress is complete.
   const now = await states(page);
   expect(now.filter((s) => s === 'queued' || s === 'working')).toEqual([]);
   expect(now.filter((s) => s === 'cancelled').length).toBeGreaterThan(10);
-  await expect(page.getByRole('progressbar', { name: 'Progress' })).toHaveAttribute('aria-valuenow', '24');
+  await expect(page.getByRole('progressbar', { name: 'Progress' })).toHaveAttribute('aria-valuenow', '40');
   await expect(page.getByRole('button', { name: 'Cancel', exact: true })).toHaveCount(0);
 
   // The workers were replaced: a cancelled item can be retried and finishes.
@@ -210,8 +217,9 @@ test('Cancel stops queued and running work at once; nothing stays working, and e
 
   // Remove takes one item out and leaves the rest.
   await thumbnails(page).filter({ hasText: name! }).getByRole('button', { name: `More actions for ${name}` }).click();
+  await expect(page.locator('[popover]:popover-open').getByRole('button', { name: 'Copy base64' })).toBeFocused(); // the menu takes the focus
   await page.locator('[popover]:popover-open').getByRole('button', { name: 'Remove' }).click();
-  await expect(items).toHaveCount(23);
+  await expect(items).toHaveCount(39);
   await expect(thumbnails(page).filter({ hasText: name! })).toHaveCount(0);
   await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(items).toHaveCount(0);
@@ -355,9 +363,13 @@ test('axe finds no serious or critical violations: empty, mid-batch, with result
   expect(await seriousViolations(page, 'dialog'), 'compare dialog').toEqual([]);
 });
 
-test('no horizontal overflow on a phone: 320 px and 390 px, with results, errors and the settings open', async ({ page }) => {
+test('results in view on a desktop; no horizontal overflow on a phone (320 px and 390 px), with results, errors and the settings open', async ({ page }) => {
   await pick(page, [{ ...jpeg, name: 'a-very-long-file-name-from-a-phone-camera-IMG_20261202_101530_HDR_portrait.jpg' }, png, { name: 'x.txt', mimeType: 'text/plain', buffer: Buffer.from('text\n') }]);
   await waitForAll(page, 3);
+  // On a desktop screen the first row of results is in view without scrolling.
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const firstCard = await thumbnails(page).nth(0).evaluate((el) => el.getBoundingClientRect().bottom);
+  expect(firstCard, 'the first card ends within the first screen at 1280x900').toBeLessThan(900);
   for (const width of [320, 390]) {
     await page.setViewportSize({ width, height: 844 });
     const overflow = () => page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -87,6 +87,22 @@ test('a URL with CORS is fetched directly; one without goes through the proxy', 
   expect(plainSeen.filter((s) => s.userAgent?.includes('ThumbnailGenerator-Proxy'))).toHaveLength(1);
 });
 
+test('a URL item redone with settings used before comes from the cache, not from the network again', async ({ page }) => {
+  await pasteIntoBox(page, `${base(corsServer)}/photo.jpg`);
+  await waitForAll(page, 1);
+  const fetches = () => corsSeen.filter((s) => s.path === '/photo.jpg').length;
+  expect(fetches()).toBe(1);
+  await page.getByLabel('Width').fill('100');
+  await expect(thumbnails(page).nth(0)).toContainText('inside 100×256');
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-state', 'done');
+  expect(fetches()).toBe(2); // new settings: the image is needed again
+  await page.getByLabel('Width').fill('256');
+  await expect(thumbnails(page).nth(0)).toContainText('inside 256×256');
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-state', 'done');
+  await expect(thumbnails(page).nth(0)).toHaveAttribute('data-cache', 'hit');
+  expect(fetches()).toBe(2); // back to earlier settings: answered by its content hash, no download
+});
+
 test('invalid items get their own errors while valid ones in the same paste still run', async ({ page }) => {
   await pasteIntoBox(
     page,

@@ -86,7 +86,7 @@ describe('fetchImageBytes', () => {
     );
     const pending = fetchImageBytes('https://img.example/slow.png', { fetchImpl, signal: controller.signal });
     controller.abort();
-    await failure(pending);
+    expect((await failure(pending)).code).toBe('cancelled');
     expect(calls).toHaveLength(1); // a cancelled download does not go on to the proxy
   });
 
