@@ -21,6 +21,7 @@
 import type { Codec, ImageInfo } from './codec';
 import { createRawImage, hasTransparency, type RawImage } from '../image';
 import { ThumbnailError, corrupt, truncated, unsupportedFeature } from '../errors';
+import { FORMATS } from './formats';
 
 const FORMAT = 'BMP';
 
@@ -677,10 +678,7 @@ function encodeBmp(image: RawImage): Uint8Array {
 // ---------------------------------------------------------------------------
 
 export const bmpCodec: Codec = {
-  format: 'bmp',
-  label: 'BMP',
-  mimeType: 'image/bmp',
-  extension: 'bmp',
+  ...FORMATS.bmp,
   keepsAlpha: true,
   sniff: sniffBmp,
   looksLike: hasSignature,

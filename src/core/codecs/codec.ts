@@ -1,6 +1,7 @@
 import type { Orientation, RawImage } from '../image';
+import type { FormatInfo, ImageFormat } from './formats';
 
-export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'bmp' | 'gif';
+export type { ImageFormat } from './formats';
 
 /** What a header tells before any pixel is decoded. Width/height are as STORED (before orientation). */
 export interface ImageInfo {
@@ -21,11 +22,7 @@ export interface EncodeSettings {
  * probe, decode, and encode when we can write the format.
  * All byte inputs are Uint8Array views; implementations must not assume byteOffset 0.
  */
-export interface Codec {
-  format: ImageFormat;
-  label: string;
-  mimeType: string;
-  extension: string;
+export interface Codec extends FormatInfo {
   /** Whether the encoded output keeps an alpha channel. */
   keepsAlpha: boolean;
   /** Cheap magic-byte test. */

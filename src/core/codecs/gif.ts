@@ -15,6 +15,7 @@ import omggif from 'omggif';
 import { corrupt, isThumbnailError, ThumbnailError, truncated } from '../errors';
 import { createRawImage, type RawImage } from '../image';
 import type { Codec, ImageInfo } from './codec';
+import { FORMATS } from './formats';
 
 interface GifReaderInstance {
   decodeAndBlitFrameRGBA(frame: number, pixels: Uint8Array): void;
@@ -280,10 +281,7 @@ function sniff(bytes: Uint8Array): boolean {
 }
 
 export const gifCodec: Codec = {
-  format: 'gif',
-  label: 'GIF',
-  mimeType: 'image/gif',
-  extension: 'gif',
+  ...FORMATS.gif,
   keepsAlpha: true,
   sniff,
   looksLike: (bytes) => bytes.length >= 3 && String.fromCharCode(...bytes.subarray(0, 3)) === 'GIF',

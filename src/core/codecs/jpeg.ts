@@ -23,6 +23,7 @@ import { jpegOrientationFromSegments, readJpegSegments, type JpegSegment } from 
 import { createRawImage, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type EncodeSettings, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
+import { FORMATS } from './formats';
 
 const FORMAT = 'JPEG';
 
@@ -197,10 +198,7 @@ async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8A
 // ---------------------------------------------------------------------------
 
 export const jpegCodec: Codec = {
-  format: 'jpeg',
-  label: 'JPEG',
-  mimeType: 'image/jpeg',
-  extension: 'jpg',
+  ...FORMATS.jpeg,
   keepsAlpha: false,
   sniff: (bytes) => bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff,
   looksLike: (bytes) => bytes[0] === 0xff && bytes[1] === 0xd8, // SOI, whatever follows

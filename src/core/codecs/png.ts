@@ -19,6 +19,7 @@ import { readExifOrientation } from '../exif';
 import { createRawImage, withOwnBuffer, type Orientation, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
+import { FORMATS } from './formats';
 
 const FORMAT = 'PNG';
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -292,10 +293,7 @@ async function encode(image: RawImage): Promise<Uint8Array> {
 // ---------------------------------------------------------------------------
 
 export const pngCodec: Codec = {
-  format: 'png',
-  label: 'PNG',
-  mimeType: 'image/png',
-  extension: 'png',
+  ...FORMATS.png,
   keepsAlpha: true,
   // The first four bytes ('\x89PNG') are enough to know it is meant as PNG; readHeader() checks the rest.
   sniff: (bytes) => bytes.length >= 4 && SIGNATURE.slice(0, 4).every((b, i) => bytes[i] === b),

@@ -14,6 +14,7 @@ import { readExifOrientation } from '../exif';
 import { createRawImage, type Orientation, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type EncodeSettings, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
+import { FORMATS } from './formats';
 
 const FORMAT = 'WebP';
 /** 'RIFF' <size> 'WEBP': the file header before the first chunk. */
@@ -282,10 +283,7 @@ async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8A
 // ---------------------------------------------------------------------------
 
 export const webpCodec: Codec = {
-  format: 'webp',
-  label: 'WebP',
-  mimeType: 'image/webp',
-  extension: 'webp',
+  ...FORMATS.webp,
   keepsAlpha: true,
   sniff: (bytes) => bytes.length >= RIFF_HEADER_SIZE && fourcc(bytes, 0) === 'RIFF' && fourcc(bytes, 8) === 'WEBP',
   // 'RIFF' alone is also WAV and AVI; only a RIFF too short to say which, or 'WEBP' where it belongs, counts.
