@@ -11,5 +11,7 @@ export function announce(text: string): void {
   // The same words twice in a row are not re-read by screen readers unless the region changes first.
   announcement.text = announcement.text === text ? `${text}\u00a0` : text;
   clearTimeout(clearTimer);
-  clearTimer = setTimeout(() => (announcement.text = ''), 10_000);
+  clearTimer = setTimeout(() => {
+    announcement.text = '';
+  }, 10_000);
 }

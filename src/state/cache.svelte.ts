@@ -20,7 +20,9 @@ let started = false;
 export function startCache(): void {
   if (started) return;
   started = true;
-  thumbnailCache.subscribe((stats) => (cacheState.stats = stats));
+  thumbnailCache.subscribe((stats) => {
+    cacheState.stats = stats;
+  });
   void thumbnailCache.setBudget(savedBudget());
 }
 
