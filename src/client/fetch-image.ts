@@ -56,10 +56,10 @@ async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal
     response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit', signal });
   } catch (e) {
     if (isTimeout(e)) throw timedOut(url);
-    if (globalThis.navigator && navigator.onLine === false) {
-      throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
-    }
-    throw new ThumbnailError('network', `${shortUrl(url)} could not be reached, and neither could this app's server.`);
+    // Not even the server this page came from answers: as far as this app can
+    // tell, that is offline, whatever navigator.onLine says (it says true on a
+    // network with no way out, and under some emulations).
+    throw new ThumbnailError('offline', `You are offline: neither ${hostOf(url)} nor this app's server can be reached. URLs work again once the connection is back.`);
   }
   if (response.ok) return readLimited(response, maxBytes, url);
   throw await proxyRefusal(response, url);

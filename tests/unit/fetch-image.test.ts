@@ -97,10 +97,11 @@ describe('fetchImageBytes', () => {
     expect(e.message).toContain('no proxy');
   });
 
-  it('says so when neither the site nor the proxy can be reached', async () => {
+  it("says the person is offline when neither the site nor this app's own server can be reached", async () => {
     const { fetchImpl } = recorder(() => corsRefusal());
     const e = await failure(fetchImageBytes('https://img.example/a.png', { fetchImpl }));
-    expect(e.code).toBe('network');
+    expect(e.code).toBe('offline');
+    expect(e.message).toMatch(/^You are offline: neither img\.example nor this app's server can be reached/);
   });
 
   it('times out a direct fetch that never answers', async () => {
