@@ -1,10 +1,56 @@
 import { svelte } from '@sveltejs/vite-plugin-svelte';
+import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
+import { VitePWA } from 'vite-plugin-pwa';
+import { webAppManifest } from './src/pwa/manifest';
 import { proxyVitePlugin } from './src/server/proxy/vite-plugin';
 
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+/**
+ * Shown in the page's footer. THUMBNAIL_BUILD marks a build apart from another of
+ * the same version (the update test builds twice); a plain build of the same
+ * sources is byte-identical, so it never offers a needless update.
+ */
+const appVersion = process.env.THUMBNAIL_BUILD ? `${pkg.version}+${process.env.THUMBNAIL_BUILD}` : pkg.version;
+
 export default defineConfig({
-  // The image proxy route (/api/proxy) in `vite dev` and `vite preview` too.
-  plugins: [svelte(), proxyVitePlugin()],
+  define: { __APP_VERSION__: JSON.stringify(appVersion) },
+  plugins: [
+    svelte(),
+    // The image proxy route (/api/proxy) in `vite dev` and `vite preview` too.
+    proxyVitePlugin(),
+    VitePWA({
+      // Our own service worker (src/pwa/sw.ts): it also receives shared images.
+      strategies: 'injectManifest',
+      srcDir: 'src/pwa',
+      filename: 'sw.ts',
+      // Updates wait for the person ("A new version is ready — Reload").
+      registerType: 'prompt',
+      injectRegister: false,
+      manifest: webAppManifest(),
+      // Icons at every size, and the maskable one, from our one SVG logo.
+      pwaAssets: {
+        image: 'public/icon.svg',
+        preset: {
+          transparent: { sizes: [64, 192, 512], favicons: [[48, 'favicon.ico']] },
+          maskable: { sizes: [512], padding: 0.2, resizeOptions: { background: '#1f4e79' } },
+          apple: { sizes: [180], padding: 0.1, resizeOptions: { background: '#1f4e79' } },
+        },
+        htmlPreset: '2023',
+      },
+      injectManifest: {
+        // Workbox's default glob leaves out .wasm, which silently breaks offline use
+        // (DESIGN.md §3). Everything the app can load is precached, lazily loaded
+        // codecs too; source maps are not. (The plugin adds
+        // manifest.webmanifest itself; listing it here too would list it twice.)
+        globPatterns: ['**/*.{js,css,html,wasm,svg,png,ico}'],
+        // The largest file is well under 1 MB today; a limit far above it means a
+        // future codec is never silently left out (the build fails instead).
+        maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
+      },
+      devOptions: { enabled: false },
+    }),
+  ],
   // Vite 7 and some setups fetch index.html instead of the wasm without this (DESIGN.md §3).
   optimizeDeps: { exclude: ['@jsquash/jpeg', '@jsquash/png', '@jsquash/resize', '@jsquash/webp'] },
   worker: { format: 'es' },

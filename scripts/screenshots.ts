@@ -26,6 +26,8 @@ try {
   ] as const) {
     const page = await browser.newPage({ viewport: { width, height } });
     await page.goto(`http://127.0.0.1:${PORT}/`);
+    // The header says "Works offline" once the app is stored, as on every visit after the first.
+    await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
     await page.getByLabel('Choose images').setInputFiles(files);
     await page.waitForFunction((n) => document.querySelectorAll('[data-state="done"],[data-state="error"]').length === n, files.length);
     await page.waitForTimeout(400); // images decoded and painted

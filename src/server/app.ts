@@ -1,5 +1,6 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
+import { SHARE_FAILED, SHARE_PARAM, SHARE_TARGET_PATH } from '../pwa/share-target';
 import { mountProxy, proxyConfigFromEnv, type ProxyConfig } from './proxy';
 
 export interface AppOptions {
@@ -34,6 +35,11 @@ export function createApp({ distDir, proxy = proxyConfigFromEnv() }: AppOptions)
 
   app.get('/healthz', (c) => c.text('ok'));
   mountProxy(app, proxy);
+
+  // Shared images are received by the service worker, on the device. A share that
+  // reaches the server instead (no service worker yet) is not read, only turned back:
+  // nothing is uploaded, and the page says what to do.
+  app.post(SHARE_TARGET_PATH, (c) => c.redirect(`/?${SHARE_PARAM}=${SHARE_FAILED.noWorker}`, 303));
 
   app.use(
     '*',

@@ -1,0 +1,50 @@
+/// <reference lib="webworker" />
+/**
+ * The service worker: makes the app work offline and receives images shared
+ * from other apps. Built by vite-plugin-pwa (injectManifest), which puts the list
+ * of every built file (scripts, workers, WASM codecs, styles, icons) in
+ * self.__WB_MANIFEST.
+ *
+ * It answers only for the app's own files and pages. Anything else, above all
+ * /api/proxy and images fetched from other sites, goes to the network untouched:
+ * never cached, never answered from here.
+ */
+import { clientsClaim } from 'workbox-core';
+import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { keepSharedFiles } from './share-inbox';
+import { SHARE_FAILED, SHARE_PARAM, SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './share-target';
+
+declare let self: ServiceWorkerGlobalScope;
+
+// A new version waits until the page says the person chose to reload (the
+// "A new version is ready" prompt), so a running batch is never cut short.
+self.addEventListener('message', (event) => {
+  if ((event.data as { type?: string } | null)?.type === 'SKIP_WAITING') void self.skipWaiting();
+});
+
+precacheAndRoute(self.__WB_MANIFEST);
+cleanupOutdatedCaches();
+
+// Every page address opens the app shell, offline too; the server's own routes stay the server's.
+registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/healthz$/] }));
+
+registerRoute(({ url }) => url.origin === self.location.origin && url.pathname === SHARE_TARGET_PATH, receiveShare, 'POST');
+
+/** The share sheet's POST: keep the files on the device, then send the page to pick them up. */
+async function receiveShare({ request }: { request: Request }): Promise<Response> {
+  let outcome: string;
+  try {
+    const form = await request.formData();
+    const files = form.getAll(SHARE_TARGET_FIELD).filter((v): v is File => v instanceof File && v.size > 0);
+    outcome = files.length ? await keepSharedFiles(files) : SHARE_FAILED.empty;
+  } catch {
+    outcome = SHARE_FAILED.unreadable;
+  }
+  // 303: the browser follows with a GET, so a reload does not post the files again.
+  return Response.redirect(`/?${SHARE_PARAM}=${encodeURIComponent(outcome)}`, 303);
+}
+
+// The first install takes the page that installed it at once, so the first visit
+// already works offline; later versions wait for SKIP_WAITING (above).
+clientsClaim();
