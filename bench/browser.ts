@@ -23,6 +23,16 @@ export async function startServer(port: number): Promise<ChildProcess> {
   throw new Error(`server did not start at ${url}`);
 }
 
+/**
+ * Opens the app and waits until its service worker controls the page: the steady
+ * state of every visit after the first, and no precaching left to compete with
+ * what is measured.
+ */
+export async function openApp(page: Page, url: string): Promise<void> {
+  await page.goto(url);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: 60_000 });
+}
+
 export const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Starts recording the page's main-thread long tasks (over 50 ms); call again after a navigation. */

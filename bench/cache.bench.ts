@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
 import { provideNodeWasm } from '../tests/support/wasm-node';
-import { launchChromium, median, startServer } from './browser';
+import { launchChromium, median, openApp, startServer } from './browser';
 
 const HITS = Number(process.env.BENCH_HITS || 15);
 const PORT = Number(process.env.BENCH_PORT || 4193);
@@ -40,7 +40,7 @@ const server = await startServer(PORT);
 try {
   const browser = await launchChromium();
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${PORT}/?measure`);
+  await openApp(page, `http://127.0.0.1:${PORT}/?measure`);
   // A real file on disk, as a person picks it (a stable name, size and modification time).
   const dir = mkdtempSync(join(tmpdir(), 'thumb-bench-'));
   const file = join(dir, 'photo-5mb.jpg');

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
 import { provideNodeWasm } from '../tests/support/wasm-node';
-import { launchChromium, median, startServer } from './browser';
+import { launchChromium, median, openApp, startServer } from './browser';
 
 const PORT = Number(process.env.BENCH_PORT || 4196);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
@@ -54,7 +54,7 @@ try {
   const timeRoute = async (query: string, paths: string[]): Promise<number[]> => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await page.goto(`http://127.0.0.1:${PORT}/${query}`);
+    await openApp(page, `http://127.0.0.1:${PORT}/${query}`);
     const times: number[] = [];
     for (const [i, path] of paths.entries()) {
       await page.getByLabel('Choose images').setInputFiles(path);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
 import { provideNodeWasm } from '../tests/support/wasm-node';
-import { describeLongTasks, launchChromium, observeLongTasks, startServer, takeLongTasks } from './browser';
+import { describeLongTasks, launchChromium, observeLongTasks, openApp, startServer, takeLongTasks } from './browser';
 
 const FILES = Number(process.env.BENCH_BATCH || 12);
 const PORT = Number(process.env.BENCH_PORT || 4194);
@@ -44,7 +44,7 @@ const server = await startServer(PORT);
 try {
   const browser = await launchChromium();
   const page = await browser.newPage();
-  await page.goto(`http://127.0.0.1:${PORT}/`);
+  await openApp(page, `http://127.0.0.1:${PORT}/`);
   await observeLongTasks(page);
   const readTasks = () => takeLongTasks(page);
 

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
 import { provideNodeWasm } from '../tests/support/wasm-node';
-import { describeLongTasks, launchChromium, observeLongTasks, startServer, takeLongTasks } from './browser';
+import { describeLongTasks, launchChromium, observeLongTasks, openApp, startServer, takeLongTasks } from './browser';
 
 const COUNT = Number(process.env.BENCH_CARDS || 1000);
 const PORT = Number(process.env.BENCH_PORT || 4195);
@@ -53,7 +53,7 @@ try {
   await page.waitForTimeout(500);
   const barePick = await readTasks();
 
-  await page.goto(`http://127.0.0.1:${PORT}/`);
+  await openApp(page, `http://127.0.0.1:${PORT}/`);
   await observe();
 
   let started = Date.now();

@@ -47,6 +47,9 @@ export async function startOfflineSupport(): Promise<void> {
     },
     onRegisteredSW: (_url, registration) => {
       if (!registration) return;
+      // An active worker holds every file already; a page it does not control (after
+      // a hard reload) is still ready: the next load comes from the stored files.
+      if (registration.active) offline.readiness = 'ready';
       watchFirstInstall(registration);
       setInterval(() => {
         if (navigator.onLine && !registration.installing) void registration.update().catch(() => {});
