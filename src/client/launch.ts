@@ -39,6 +39,7 @@ export function receiveLaunchedFiles(take: (files: File[]) => void, onError: (me
 const SHARE_PROBLEMS: Record<string, string> = {
   [SHARE_FAILED.empty]: 'Nothing to add: what was shared held no image files.',
   [SHARE_FAILED.unreadable]: 'The shared images could not be read. Share them again, or add them here.',
+  [SHARE_FAILED.otherSite]: 'Images sent here by another website were not added. To add images, share them from your device, or pick or drop them here.',
   [SHARE_FAILED.noWorker]: 'Sharing to this app works once it has been opened here at least once. Add the images here instead.',
 };
 

@@ -8,4 +8,4 @@ export const SHARE_TARGET_PATH = '/share-target';
 export const SHARE_TARGET_FIELD = 'images';
 /** The page's query parameter: the share's id, or one of the SHARE_FAILED reasons. */
 export const SHARE_PARAM = 'share';
-export const SHARE_FAILED = { empty: 'empty', unreadable: 'unreadable', noWorker: 'no-service-worker' } as const;
+export const SHARE_FAILED = { empty: 'empty', unreadable: 'unreadable', noWorker: 'no-service-worker', otherSite: 'other-site' } as const;

@@ -34,6 +34,7 @@ registerRoute(({ url }) => url.origin === self.location.origin && url.pathname =
 /** The share sheet's POST: keep the files on the device, then send the page to pick them up. */
 async function receiveShare({ request }: { request: Request }): Promise<Response> {
   let outcome: string;
+  if (fromAnotherSite(request)) return Response.redirect(`/?${SHARE_PARAM}=${SHARE_FAILED.otherSite}`, 303);
   try {
     const form = await request.formData();
     const files = form.getAll(SHARE_TARGET_FIELD).filter((v): v is File => v instanceof File && v.size > 0);
@@ -43,6 +44,18 @@ async function receiveShare({ request }: { request: Request }): Promise<Response
   }
   // 303: the browser follows with a GET, so a reload does not post the files again.
   return Response.redirect(`/?${SHARE_PARAM}=${encodeURIComponent(outcome)}`, 303);
+}
+
+/**
+ * A form on another website can post to the share target too. The share sheet's
+ * own request has no Origin (or "null"); a page's form post names its origin.
+ * A page can hide it (referrerpolicy="no-referrer" sends "null"), so this stops
+ * the ordinary cross-site post, not a determined one; what such a post can do is
+ * add images to the list, decoded in the sandboxed workers, which the person sees.
+ */
+function fromAnotherSite(request: Request): boolean {
+  const origin = request.headers.get('origin');
+  return origin !== null && origin !== 'null' && origin !== self.location.origin;
 }
 
 // The first install takes the page that installed it at once, so the first visit

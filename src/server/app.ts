@@ -37,9 +37,12 @@ export function createApp({ distDir, proxy = proxyConfigFromEnv() }: AppOptions)
   mountProxy(app, proxy);
 
   // Shared images are received by the service worker, on the device. A share that
-  // reaches the server instead (no service worker yet) is not read, only turned back:
-  // nothing is uploaded, and the page says what to do.
-  app.post(SHARE_TARGET_PATH, (c) => c.redirect(`/?${SHARE_PARAM}=${SHARE_FAILED.noWorker}`, 303));
+  // reaches the server instead (no service worker yet) is not read, only turned back,
+  // and the page says what to do; closing the connection cuts a large upload short.
+  app.post(SHARE_TARGET_PATH, (c) => {
+    c.header('Connection', 'close');
+    return c.redirect(`/?${SHARE_PARAM}=${SHARE_FAILED.noWorker}`, 303);
+  });
 
   app.use(
     '*',

@@ -1,9 +1,13 @@
+import { announce } from './announcer.svelte';
+
 /**
  * Whether the app can work offline, whether the network is there, and whether a
  * new version is waiting. The service worker (src/pwa/sw.ts) is registered here.
  *
  * A new version never takes over by itself: the page offers it, and only once no
- * batch is running (see App.svelte); the person reloads into it when they choose.
+ * batch is running (UpdateBanner.svelte); the person reloads into it when they
+ * choose. When the person takes it in another window of the app, this window is
+ * not reloaded under their hands either: it keeps offering the reload.
  */
 export type OfflineReadiness =
   /** No service worker: a browser without them, a private window that refuses them, or `vite dev`. */
@@ -12,23 +16,34 @@ export type OfflineReadiness =
   | 'preparing'
   | 'ready';
 
-export const offline: { readiness: OfflineReadiness; online: boolean; updateReady: boolean } = $state({
+export const offline: {
+  readiness: OfflineReadiness;
+  online: boolean;
+  /** Counts the new versions found; 0 while there is none. "Later" puts off one, not the next. */
+  updatesFound: number;
+} = $state({
   readiness: 'unavailable',
   online: globalThis.navigator?.onLine ?? true,
-  updateReady: false,
+  updatesFound: 0,
 });
 
 /** A long-open installed app still hears of new versions. */
 const UPDATE_CHECK_MS = 60 * 60 * 1000;
 
 let update: ((reloadPage?: boolean) => Promise<void>) | undefined;
+/** This page asked the new version to take over: reload once it has. */
+let reloadRequested = false;
+/** The new version took over already (from another window): a reload is all that is left. */
+let takenOver = false;
 
 export async function startOfflineSupport(): Promise<void> {
   addEventListener('online', () => {
     offline.online = true;
+    announce('Back online.');
   });
   addEventListener('offline', () => {
     offline.online = false;
+    announce(offline.readiness === 'ready' ? 'You are offline. Files and pasted images still work; URLs wait for the network.' : 'You are offline.');
   });
   if (import.meta.env.DEV || !('serviceWorker' in navigator)) return;
 
@@ -40,7 +55,13 @@ export async function startOfflineSupport(): Promise<void> {
       offline.readiness = 'ready';
     },
     onNeedRefresh: () => {
-      offline.updateReady = true;
+      offline.updatesFound++;
+    },
+    // The new version now controls this page. Without this callback the library
+    // reloads every open window at that moment, whatever it is doing.
+    onNeedReload: () => {
+      takenOver = true;
+      if (reloadRequested) location.reload();
     },
     onRegisterError: () => {
       if (!navigator.serviceWorker.controller) offline.readiness = 'unavailable';
@@ -69,5 +90,7 @@ function watchFirstInstall(registration: ServiceWorkerRegistration): void {
 
 /** The person chose to reload into the new version: it takes over, and the page reloads once it has. */
 export function reloadIntoUpdate(): void {
-  void update?.(true);
+  reloadRequested = true;
+  if (takenOver) location.reload();
+  else void update?.(true);
 }

@@ -1,6 +1,8 @@
 import { chromium, expect, test, type Page } from '@playwright/test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { READABLE_FORMATS } from '../../src/core/codecs/formats';
@@ -169,6 +171,28 @@ test('images shared from another app (the share target) are queued with the curr
   expect(new URL(page.url()).searchParams.has('share')).toBe(false);
 });
 
+test('a form on another website cannot add images through the share target', async ({ page, context }) => {
+  await page.goto('/');
+  await waitForServiceWorker(page);
+  const shareTarget = new URL('/share-target', page.url()).href;
+  // Another site (localhost is not the same site as 127.0.0.1) with a form posting to our share target.
+  const otherSite = createServer((_req, res) => {
+    res.setHeader('content-type', 'text/html');
+    res.end(`<form id="f" method="post" enctype="multipart/form-data" action="${shareTarget}"><input type="file" name="images" id="files"></form>`);
+  });
+  await new Promise<void>((resolve) => otherSite.listen(0, '127.0.0.1', resolve));
+  try {
+    const other = await context.newPage();
+    await other.goto(`http://localhost:${(otherSite.address() as AddressInfo).port}/`);
+    await other.locator('#files').setInputFiles([fixture('landscape.jpg')]);
+    await Promise.all([other.waitForURL((url) => url.href.startsWith(new URL('/', shareTarget).href)), other.evaluate(() => (document.getElementById('f') as HTMLFormElement).submit())]);
+    await expect(other.getByRole('alert')).toContainText('Images sent here by another website were not added');
+    await expect(thumbnails(other)).toHaveCount(0);
+  } finally {
+    otherSite.close();
+  }
+});
+
 test('a share that reaches the server (no service worker yet) is turned back unread, and the page says what to do', async ({ page, request }) => {
   const response = await request.post('/share-target', { multipart: { images: { name: 'a.jpg', mimeType: 'image/jpeg', buffer: Buffer.from([1, 2, 3]) } }, maxRedirects: 0 });
   expect(response.status()).toBe(303);
@@ -217,6 +241,28 @@ test.describe('updates', () => {
   let deployed: string;
   let server: ChildProcess;
 
+  /** Builds the app into the running deployment, marked with `label`. */
+  function deploy(label: string): void {
+    const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', deployed, '--emptyOutDir'], {
+      cwd: ROOT,
+      env: { ...process.env, THUMBNAIL_BUILD: label },
+      encoding: 'utf8',
+    });
+    expect(build.status, build.stderr).toBe(0);
+  }
+
+  const offer = (page: Page) => page.getByRole('region', { name: 'Update available' });
+  const footer = (page: Page) => page.getByRole('contentinfo');
+
+  /** Counts the page's own navigations (reloads) from now on. */
+  function countNavigations(page: Page): () => number {
+    let count = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) count++;
+    });
+    return () => count;
+  }
+
   test.beforeAll(async () => {
     deployed = mkdtempSync(join(tmpdir(), 'thumbnail-deploy-'));
     cpSync(DIST, deployed, { recursive: true });
@@ -233,27 +279,14 @@ test.describe('updates', () => {
     test.setTimeout(120_000);
     await page.goto(origin);
     await waitForServiceWorker(page);
-    const footer = page.getByRole('contentinfo');
-    const version = (await footer.textContent())!;
-    let navigations = 0;
-    page.on('framenavigated', (frame) => {
-      if (frame === page.mainFrame()) navigations++;
-    });
+    const version = (await footer(page).textContent())!;
 
-    // Deploy a new version over the running one.
-    const build = spawnSync(process.execPath, ['node_modules/vite/bin/vite.js', 'build', '--outDir', deployed, '--emptyOutDir'], {
-      cwd: ROOT,
-      env: { ...process.env, THUMBNAIL_BUILD: 'next' },
-      encoding: 'utf8',
-    });
-    expect(build.status, build.stderr).toBe(0);
-
+    deploy('next');
     await page.reload();
-    navigations = 0;
-    const banner = page.getByRole('status').filter({ hasText: 'A new version is ready' });
-    await expect(banner).toBeVisible();
-    await expect(banner.getByRole('button', { name: 'Reload' })).toBeVisible();
-    await expect(footer).toHaveText(version); // still the old version: nothing reloaded by itself
+    const navigations = countNavigations(page);
+    await expect(offer(page)).toContainText('A new version is ready');
+    await expect(offer(page).getByRole('button', { name: 'Reload' })).toBeVisible();
+    await expect(footer(page)).toHaveText(version); // still the old version: nothing reloaded by itself
 
     // While a batch runs the offer steps aside; it is back once the batch is done.
     await page.evaluate(() => {
@@ -261,21 +294,46 @@ test.describe('updates', () => {
       (window as unknown as { seen: typeof seen }).seen = seen;
       new MutationObserver(() => {
         const busy = document.querySelector('[data-state="queued"], [data-state="working"]') !== null;
-        const offer = [...document.querySelectorAll('[role="status"]')].some((el) => el.textContent?.includes('A new version is ready'));
+        const offered = document.querySelector('section[aria-label="Update available"]') !== null;
         seen.busy ||= busy;
-        seen.busyWithOffer ||= busy && offer;
+        seen.busyWithOffer ||= busy && offered;
       }).observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
     });
     await page.getByLabel('Choose images').setInputFiles([fixtureFile('landscape.jpg', 'image/jpeg'), fixtureFile('portrait-orientation6.jpg', 'image/jpeg')]);
     await waitForAll(page, 2);
-    await expect(banner).toBeVisible();
+    await expect(offer(page)).toBeVisible();
     expect(await page.evaluate(() => (window as unknown as { seen: object }).seen)).toEqual({ busy: true, busyWithOffer: false });
-    expect(navigations).toBe(0);
+    expect(navigations()).toBe(0);
 
     // The person chooses: the page reloads into the new version, the finished items kept.
-    await banner.getByRole('button', { name: 'Reload' }).click();
-    await expect(footer).toContainText('+next');
-    await expect(page.getByRole('status').filter({ hasText: 'A new version is ready' })).toHaveCount(0);
+    await offer(page).getByRole('button', { name: 'Reload' }).click();
+    await expect(footer(page)).toContainText('+next');
+    await expect(offer(page)).toHaveCount(0);
     await expect(thumbnails(page)).toHaveCount(2);
+  });
+
+  test('taking the new version in one window does not reload another', async ({ context }) => {
+    test.setTimeout(120_000);
+    const first = await context.newPage();
+    await first.goto(origin);
+    await waitForServiceWorker(first);
+    const second = await context.newPage();
+    await second.goto(origin);
+    await expect(footer(second)).not.toContainText('+later');
+    const secondNavigations = countNavigations(second);
+
+    deploy('later');
+    await first.reload();
+    await expect(offer(first)).toBeVisible();
+    await expect(offer(second)).toBeVisible();
+    await offer(first).getByRole('button', { name: 'Reload' }).click();
+    await expect(footer(first)).toContainText('+later');
+
+    // The other window keeps its page (and whatever it was doing) and still offers the reload.
+    await expect(offer(second)).toBeVisible();
+    expect(secondNavigations()).toBe(0);
+    await expect(footer(second)).not.toContainText('+later');
+    await offer(second).getByRole('button', { name: 'Reload' }).click();
+    await expect(footer(second)).toContainText('+later');
   });
 });
