@@ -33,8 +33,8 @@ registerRoute(({ url }) => url.origin === self.location.origin && url.pathname =
 
 /** The share sheet's POST: keep the files on the device, then send the page to pick them up. */
 async function receiveShare({ request }: { request: Request }): Promise<Response> {
-  let outcome: string;
   if (fromAnotherSite(request)) return Response.redirect(`/?${SHARE_PARAM}=${SHARE_FAILED.otherSite}`, 303);
+  let outcome: string;
   try {
     const form = await request.formData();
     const files = form.getAll(SHARE_TARGET_FIELD).filter((v): v is File => v instanceof File && v.size > 0);
