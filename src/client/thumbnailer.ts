@@ -1,4 +1,5 @@
 import { sha256Hex, thumbnailCacheKey } from '../core/cache-key';
+import { decodeRouteKey, parseDecodeRoute } from '../core/decode-route';
 import { isThumbnailError, type ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import type { WorkerResult, WorkerThumbnail } from '../worker/protocol';
@@ -9,20 +10,24 @@ import { CANCELLED, DEFAULT_POOL_SIZE, WorkerPool } from './worker-pool';
 /** One pool for the page, created on first use so the page loads without spawning workers. */
 let pool: WorkerPool | undefined;
 
+const pageParams = new URLSearchParams(globalThis.location?.search);
 /**
- * `?decoder=core` forces our own WASM decoders everywhere: for comparing the two
- * routes (tests/e2e, bench) and for ruling the browser's decoder out when in doubt.
+ * `?decoder=core` forces our own WASM decoders everywhere, `?decoder=webcodecs` or
+ * `bitmap` puts that browser decoder first: for comparing routes (tests/e2e, bench)
+ * and for ruling the browser's decoders out when in doubt. Otherwise 'auto'.
  */
-const useBrowserDecoder = new URLSearchParams(globalThis.location?.search).get('decoder') !== 'core';
-const decodeRoute = useBrowserDecoder ? 'browser' : 'core';
+const decodeRoute = parseDecodeRoute(pageParams.get('decoder'));
+const routeKey = decodeRouteKey(decodeRoute);
+/** `?workers=N` sizes the pool (the benchmark's 1-worker throughput); otherwise one per core. */
+const poolSize = Math.max(1, Math.min(16, Number(pageParams.get('workers')) || DEFAULT_POOL_SIZE));
 
 export function thumbnailPool(): WorkerPool {
   pool ??= new WorkerPool({
-    size: DEFAULT_POOL_SIZE,
+    size: poolSize,
     jobTimeoutMs: 120_000,
     // 16 MP and up leaves hundreds of MB in the worker's WASM heap; start afresh.
     recycleAfterPixels: 16_000_000,
-    useBrowserDecoder,
+    decodeRoute,
     createWorker: () =>
       new Worker(new URL('../worker/thumbnail.worker.ts', import.meta.url), { type: 'module', name: 'thumbnailer' }),
   });
@@ -116,7 +121,7 @@ export async function makeThumbnails(input: ThumbnailInput, options: ThumbnailOp
 
   const contentHash = await sha256Hex(bytes);
   if (input.identity) void hashMemo.remember(input.identity, contentHash);
-  const keys = await Promise.all(options.map((o) => thumbnailCacheKey(contentHash, o, decodeRoute)));
+  const keys = await Promise.all(options.map((o) => thumbnailCacheKey(contentHash, o, routeKey)));
   const found = await fromCache(contentHash, options, keys);
   const missing = options.flatMap((o, i) => (found[i] ? [] : [i]));
   if (missing.length === 0) return done(found as MadeThumbnail[], 'hit', { contentHash, inputBytes });
@@ -133,7 +138,7 @@ export async function makeThumbnails(input: ThumbnailInput, options: ThumbnailOp
 async function fromCache(contentHash: string, options: ThumbnailOptions[], keys?: string[]): Promise<(MadeThumbnail | undefined)[]> {
   return Promise.all(
     options.map(async (o, i) => {
-      const cacheKey = keys?.[i] ?? (await thumbnailCacheKey(contentHash, o, decodeRoute));
+      const cacheKey = keys?.[i] ?? (await thumbnailCacheKey(contentHash, o, routeKey));
       const hit = await thumbnailCache.get(cacheKey);
       return hit && { ...hit, cacheKey };
     }),

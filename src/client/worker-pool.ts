@@ -1,4 +1,5 @@
 import * as Comlink from 'comlink';
+import type { DecodeRoute } from '../core/decode-route';
 import type { ThumbnailOptions } from '../core/options';
 import type { ThumbnailWorkerApi, WorkerResult } from '../worker/protocol';
 
@@ -18,8 +19,8 @@ export interface PoolOptions {
   jobTimeoutMs: number;
   /** After an image that made the worker hold at least this many pixels at once, it is recycled. */
   recycleAfterPixels: number;
-  /** Let the browser decode and shrink JPEGs in the workers (worker/browser-decoder.ts). */
-  useBrowserDecoder: boolean;
+  /** Which decoders the workers may use (core/decode-route.ts). */
+  decodeRoute: DecodeRoute;
   createWorker: () => Worker;
 }
 
@@ -75,7 +76,7 @@ export class WorkerPool {
     let healthy = true;
     const aborted = abortPromise(signal);
     try {
-      const work = slot.api.process(Comlink.transfer(bytes, [bytes]), options, this.opts.useBrowserDecoder);
+      const work = slot.api.process(Comlink.transfer(bytes, [bytes]), options, this.opts.decodeRoute);
       const result: WorkerResult = await this.withTimeout<WorkerResult>(slot, Promise.race([work, aborted.promise]));
       // Any failed image may have left a codec in a bad state: jSquash's PNG decoder
       // leaks its buffers on every failed decode, and a WASM abort leaves module

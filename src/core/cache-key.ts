@@ -17,9 +17,9 @@ export async function sha256Hex(data: ArrayBuffer | Uint8Array | string): Promis
 }
 
 /**
- * @param route which decoders made the thumbnail ('core' for ours, 'browser' when the
- *   host's own JPEG decoder may be used): the routes differ slightly (colour management,
- *   shrink filter), so they never answer for each other.
+ * @param route which decoders may have made the thumbnail (decodeRouteKey in
+ *   core/decode-route.ts): the routes differ slightly (colour management, shrink
+ *   filter), so they never answer for each other.
  */
 export async function thumbnailCacheKey(contentHash: string, options: Partial<ThumbnailOptions>, route = 'core'): Promise<string> {
   return `${contentHash}.${(await sha256Hex(`${optionsKey(options)}|${route}`)).slice(0, 32)}`;

@@ -1,4 +1,5 @@
 import type { Codec, ImageFormat, ImageInfo } from './codecs/codec';
+import type { DecoderName } from './decode-route';
 import { codecFor, sniffFormat } from './codecs/registry';
 import { crop, flatten, placeOnCanvas } from './compose';
 import { ThumbnailError } from './errors';
@@ -32,19 +33,44 @@ export interface Thumbnail {
    * shrinks, so a worker host recycles after large values.
    */
   peakPixels: number;
+  /** Which decoder made the pixels (core/decode-route.ts). */
+  decoder: DecoderName;
 }
 
 /**
- * A faster decoder a host may offer (the browser's own, in a worker): it decodes
- * and shrinks in one step to `size`, in STORED orientation (the pipeline applies
- * EXIF orientation itself, from its own probe, as on the core path). It returns
- * null to decline (a format it does not handle, or any failure); then the core
- * path runs and reports typed errors.
+ * What a host decoder is asked for, in STORED axes (before EXIF orientation).
+ * - `full`: the stored size from the header.
+ * - `least`: the smallest image the resize step can work from (the target, or the
+ *   crop's share of it, rounded up). Anything smaller is refused.
+ * - `ideal`: about twice that (the pre-shrink size): what lanczos3 wants to start from.
  */
-export type ScaledDecoder = (bytes: Uint8Array, format: ImageFormat, size: { width: number; height: number }) => Promise<RawImage | null>;
+export interface DecodeRequest {
+  full: { width: number; height: number };
+  least: { width: number; height: number };
+  ideal: { width: number; height: number };
+  orientation: number;
+}
+
+/**
+ * A faster decoder a host may offer (the browser's own, in a worker): it decodes,
+ * and shrinks if it can, to somewhere between `least` and `full`, in STORED
+ * orientation (the pipeline applies EXIF orientation itself, from its own probe, as
+ * on the core path). It returns null to decline (a format it does not handle, or any
+ * failure); then the next decoder in the chain runs. The pipeline checks what comes
+ * back (size and aspect) and declines for the decoder if it is not what was asked.
+ */
+export interface HostDecoder {
+  name: Exclude<DecoderName, 'core'>;
+  decode(bytes: Uint8Array, format: ImageFormat, request: DecodeRequest): Promise<RawImage | null>;
+}
 
 export interface PipelineHooks {
-  scaledDecoder?: ScaledDecoder;
+  /**
+   * The decoders to try for a format, in order; 'core' is ours. Without it, ours
+   * alone. Ours is always tried, last if the chain leaves it out, so a file is only
+   * called broken once every decoder has had its turn.
+   */
+  decoderChain?: (format: ImageFormat) => readonly (HostDecoder | 'core')[];
 }
 
 /**
@@ -90,9 +116,7 @@ async function oneThumbnail(
   hooks: PipelineHooks,
   decodeOnce: () => Promise<RawImage>,
 ): Promise<Thumbnail> {
-  const { image: oriented, shown, plan, peakPixels } =
-    (hooks.scaledDecoder && (await viaScaledDecoder(hooks.scaledDecoder, bytes, codec, info, opts))) ||
-    (await viaCodec(decodeOnce, info, opts));
+  const { image: oriented, shown, plan, peakPixels, decoder } = await decodeForThumbnail(bytes, codec, info, opts, hooks, decodeOnce);
 
   // The crop was planned at full size; carry it to the working scale.
   const kx = oriented.width / shown.width;
@@ -120,7 +144,37 @@ async function oneThumbnail(
     hasAlpha: output.keepsAlpha && hasTransparency(final),
     source: { format: codec.format, width: shown.width, height: shown.height, orientation: info.orientation },
     peakPixels,
+    decoder,
   };
+}
+
+/** Each decoder of the chain in turn until one gives a usable image; ours reports the error if none does. */
+async function decodeForThumbnail(
+  bytes: Uint8Array,
+  codec: Codec,
+  info: ImageInfo,
+  opts: ThumbnailOptions,
+  hooks: PipelineHooks,
+  decodeOnce: () => Promise<RawImage>,
+): Promise<WorkingSource> {
+  const chain = [...(hooks.decoderChain?.(codec.format) ?? ['core'])];
+  if (!chain.includes('core')) chain.push('core');
+  let coreError: unknown;
+  for (const step of chain) {
+    if (step === 'core') {
+      try {
+        return await viaCodec(decodeOnce, info, opts);
+      } catch (e) {
+        // A host decoder later in the chain may still read it (a damaged PNG browsers display).
+        coreError = e;
+        continue;
+      }
+    }
+    // After ours has failed, a host decoder is worth running even with nothing to shrink.
+    const made = await viaHostDecoder(step, bytes, codec, info, opts, coreError !== undefined);
+    if (made) return made;
+  }
+  throw coreError;
 }
 
 /** The image upright and at working scale (about twice the target), with its full-size plan. */
@@ -131,6 +185,7 @@ interface WorkingSource {
   plan: GeometryPlan;
   /** The most pixels decoded at once on the way (see Thumbnail.peakPixels). */
   peakPixels: number;
+  decoder: DecoderName;
 }
 
 /** Scale each displayed axis must reach, from the plan. */
@@ -146,23 +201,55 @@ async function viaCodec(decode: () => Promise<RawImage>, info: ImageInfo, opts: 
   const scale = planScales(plan);
   const swap = info.orientation >= 5; // stored axes are the displayed ones swapped
   const small = preshrink(decoded, swap ? scale.y : scale.x, swap ? scale.x : scale.y);
-  return { image: applyOrientation(small, info.orientation), shown, plan, peakPixels: decoded.width * decoded.height };
+  return { image: applyOrientation(small, info.orientation), shown, plan, peakPixels: decoded.width * decoded.height, decoder: 'core' };
 }
 
 /**
- * The host's decoder, asked for the pre-shrink size directly (in stored axes),
- * when there is shrinking to do; null (declined) sends the caller down the core path.
+ * A host decoder, asked for the image at working scale when there is shrinking to
+ * do; null (declined, failed, or not what was asked) sends the caller down the chain.
+ * What it returns may be anywhere from `least` to full size: a DCT-scaled JPEG
+ * lands on 1/8 steps, so it is pre-shrunk here only when still well above the
+ * target, and goes straight to lanczos3 when it is already close.
  */
-async function viaScaledDecoder(decoder: ScaledDecoder, bytes: Uint8Array, codec: Codec, info: ImageInfo, opts: ThumbnailOptions): Promise<WorkingSource | null> {
+async function viaHostDecoder(
+  decoder: HostDecoder,
+  bytes: Uint8Array,
+  codec: Codec,
+  info: ImageInfo,
+  opts: ThumbnailOptions,
+  evenAtFullSize: boolean,
+): Promise<WorkingSource | null> {
   const shown = displayedSize(info.width, info.height, info.orientation);
   const plan = planGeometry(shown.width, shown.height, opts);
   const scale = planScales(plan);
   const swap = info.orientation >= 5;
-  const size = preshrinkSize(info.width, info.height, swap ? scale.y : scale.x, swap ? scale.x : scale.y);
-  if (size.width === info.width && size.height === info.height) return null; // nothing to gain
-  const stored = await decoder(bytes, codec.format, size).catch(() => null);
-  if (!stored || stored.width !== size.width || stored.height !== size.height) return null;
-  return { image: applyOrientation(stored, info.orientation), shown, plan, peakPixels: stored.width * stored.height };
+  const storedScale = { x: swap ? scale.y : scale.x, y: swap ? scale.x : scale.y };
+  const ideal = preshrinkSize(info.width, info.height, storedScale.x, storedScale.y);
+  if (!evenAtFullSize && ideal.width === info.width && ideal.height === info.height) return null; // nothing to gain
+  const least = {
+    width: Math.min(info.width, Math.ceil(info.width * storedScale.x)),
+    height: Math.min(info.height, Math.ceil(info.height * storedScale.y)),
+  };
+  const request: DecodeRequest = { full: { width: info.width, height: info.height }, least, ideal, orientation: info.orientation };
+  const stored = await decoder.decode(bytes, codec.format, request).catch(() => null);
+  if (!stored || !fitsRequest(stored, request)) return null;
+  // Still well above the target (a 1/8-step decode can be up to ~4x it): average down
+  // to about twice the target first, as the core path does; close to it, lanczos3 alone.
+  const small = preshrink(stored, (storedScale.x * info.width) / stored.width, (storedScale.y * info.height) / stored.height);
+  return { image: applyOrientation(small, info.orientation), shown, plan, peakPixels: stored.width * stored.height, decoder: decoder.name };
+}
+
+/**
+ * Whether a host decoder's image can stand for the full one: between `least` and
+ * full size on both axes, and the same shape (each axis scaled alike, to within the
+ * rounding of one pixel), so a decoder that stretched to a size it was not asked
+ * for (Firefox resamples to exactly the size given) can never distort a thumbnail.
+ */
+export function fitsRequest(image: { width: number; height: number }, request: DecodeRequest): boolean {
+  const { full, least } = request;
+  if (image.width < least.width || image.height < least.height || image.width > full.width || image.height > full.height) return false;
+  // w/W = h/H with each side rounded by up to a pixel: |w*H - h*W| <= W + H.
+  return Math.abs(image.width * full.height - image.height * full.width) <= full.width + full.height;
 }
 
 /** Reads the header and refuses images whose declared size would exhaust memory. */

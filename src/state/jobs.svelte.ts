@@ -1,3 +1,4 @@
+import type { DecoderName } from '../core/decode-route';
 import type { ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import { normaliseSettings, outputOptions, type BatchSettings } from '../core/settings';
@@ -56,6 +57,8 @@ export class Job {
   elapsedMs: number | undefined = $state();
   /** Whether the thumbnails came from the result cache. */
   cache: 'hit' | 'miss' | undefined = $state();
+  /** Which decoder made the pixels (core/decode-route.ts): for tests and the benchmark, as the card's data-decoder. */
+  decoder: DecoderName | undefined = $state();
   contentHash: string | undefined;
   /** Its record in the saved list (client/job-store.ts), and its place there. */
   readonly storeKey: string;
@@ -363,6 +366,7 @@ class JobList {
         job.sourceSize = { width: outcome.thumbnails[0]!.source.width, height: outcome.thumbnails[0]!.source.height };
         job.elapsedMs = outcome.elapsedMs;
         job.cache = outcome.cache;
+        job.decoder = outcome.thumbnails[0]!.decoder;
         job.note = undefined;
         job.state = 'done';
       } else if (job.thumbnails.length && (!input || INPUT_FAILURES.has(outcome.error.code))) {

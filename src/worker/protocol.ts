@@ -1,3 +1,4 @@
+import type { DecodeRoute } from '../core/decode-route';
 import type { ThumbnailErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import type { Thumbnail } from '../core/pipeline';
@@ -23,6 +24,6 @@ export type WorkerResult =
   | { ok: false; error: ThumbnailErrorData };
 
 export interface ThumbnailWorkerApi {
-  /** useBrowserDecoder: let the browser decode and shrink JPEGs (worker/browser-decoder.ts). */
-  process(bytes: ArrayBuffer, options: ThumbnailOptions[], useBrowserDecoder: boolean): Promise<WorkerResult>;
+  /** route: which decoders may be used, in which order (core/decode-route.ts). */
+  process(bytes: ArrayBuffer, options: ThumbnailOptions[], route: DecodeRoute): Promise<WorkerResult>;
 }

@@ -8,15 +8,20 @@ import { toArrayBuffer } from '../core/codecs/codec';
 import { toErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import { generateThumbnails } from '../core/pipeline';
-import { browserScaledDecoder } from './browser-decoder';
+import { decodersFor, type DecodeRoute } from '../core/decode-route';
+import type { HostDecoder } from '../core/pipeline';
+import { bitmapDecoder } from './decoders/bitmap';
+import { webCodecsDecoder } from './decoders/webcodecs';
 import type { ThumbnailWorkerApi, WorkerResult, WorkerThumbnail } from './protocol';
 
+const hostDecoders: Record<HostDecoder['name'], HostDecoder> = { webcodecs: webCodecsDecoder, bitmap: bitmapDecoder };
+
 const api: ThumbnailWorkerApi = {
-  async process(bytes: ArrayBuffer, options: ThumbnailOptions[], useBrowserDecoder: boolean): Promise<WorkerResult> {
+  async process(bytes: ArrayBuffer, options: ThumbnailOptions[], route: DecodeRoute): Promise<WorkerResult> {
     const started = performance.now();
     try {
-      const hooks = useBrowserDecoder ? { scaledDecoder: browserScaledDecoder } : {};
-      const made = await generateThumbnails(new Uint8Array(bytes), options, hooks);
+      const decoderChain = (format: Parameters<typeof decodersFor>[1]) => decodersFor(route, format).map((name) => (name === 'core' ? name : hostDecoders[name]));
+      const made = await generateThumbnails(new Uint8Array(bytes), options, { decoderChain });
       // The encoders may return a view into a larger buffer; transfer only the thumbnail's bytes.
       const thumbnails: WorkerThumbnail[] = made.map(({ bytes: encoded, format: _format, ...rest }) => ({ ...rest, bytes: toArrayBuffer(encoded) }));
       const result: WorkerResult = { ok: true, thumbnails, elapsedMs: performance.now() - started };

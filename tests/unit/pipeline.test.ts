@@ -8,7 +8,7 @@ import { codecFor } from '../../src/core/codecs/registry';
 import { ThumbnailError } from '../../src/core/errors';
 import { createRawImage, type RawImage } from '../../src/core/image';
 import type { ThumbnailOptions } from '../../src/core/options';
-import { generateThumbnail, generateThumbnails } from '../../src/core/pipeline';
+import { fitsRequest, generateThumbnail, generateThumbnails, type DecodeRequest, type HostDecoder } from '../../src/core/pipeline';
 import { provideNodeWasm } from '../support/wasm-node';
 
 beforeAll(provideNodeWasm);
@@ -215,7 +215,7 @@ describe('generateThumbnails (size sets) and the resize method', () => {
   });
 });
 
-describe('a host-supplied scaled decoder (the browser route in a worker)', () => {
+describe('host decoders in a chain (the browser routes in a worker)', () => {
   const jpeg = () => fixture('portrait-orientation6.jpg'); // stored 1800x1200, orientation 6
   /** A stored-orientation stand-in: left half dark, right half light. */
   const stored = (w: number, h: number) => {
@@ -223,18 +223,21 @@ describe('a host-supplied scaled decoder (the browser route in a worker)', () =>
     for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) img.data.set(x < w / 2 ? [20, 20, 20, 255] : [230, 230, 230, 255], (y * w + x) * 4);
     return img;
   };
+  const host = (decode: HostDecoder['decode'], name: HostDecoder['name'] = 'bitmap'): HostDecoder => ({ name, decode });
+  const chainOf = (...steps: (HostDecoder | 'core')[]) => ({ decoderChain: () => steps });
 
-  it('is asked for the pre-shrink size in stored axes, and the pipeline rotates its answer by the probe', async () => {
-    const asked: { width: number; height: number }[] = [];
-    const t = await generateThumbnail(jpeg(), {}, {
-      scaledDecoder: async (_bytes, format, size) => {
-        expect(format).toBe('jpeg');
-        asked.push(size);
-        return stored(size.width, size.height);
-      },
+  it('is asked in stored axes for what the resize needs, and the pipeline rotates its answer by the probe', async () => {
+    const asked: DecodeRequest[] = [];
+    const decoder = host(async (_bytes, format, request) => {
+      expect(format).toBe('jpeg');
+      asked.push(request);
+      return stored(request.ideal.width, request.ideal.height);
     });
-    expect(asked).toEqual([{ width: 512, height: 342 }]);
+    const t = await generateThumbnail(jpeg(), {}, chainOf(decoder, 'core'));
+    // Displayed 1200x1800 -> 171x256; in stored axes the target is 256 wide, 171 high.
+    expect(asked).toEqual([{ full: { width: 1800, height: 1200 }, least: { width: 256, height: 171 }, ideal: { width: 512, height: 342 }, orientation: 6 }]);
     expect([t.width, t.height]).toEqual([171, 256]);
+    expect(t.decoder).toBe('bitmap');
     expect(t.peakPixels).toBe(512 * 342); // the full image never entered this runtime's memory
     // Orientation 6 turns the stored left (dark) half into the displayed top.
     const pixels = await jpegCodec.decode(t.bytes);
@@ -242,20 +245,74 @@ describe('a host-supplied scaled decoder (the browser route in a worker)', () =>
     expect(px(pixels, 85, 235)[0]).toBeGreaterThan(190);
   });
 
-  it('is declined when it answers another size or fails, and the core path runs', async () => {
-    const reference = await generateThumbnail(jpeg(), {});
-    expect(reference.peakPixels).toBe(1800 * 1200);
-    for (const decoder of [async () => stored(342, 512), async () => null, async () => Promise.reject(new Error('boom'))]) {
-      const t = await generateThumbnail(jpeg(), {}, { scaledDecoder: decoder });
-      expect(Array.from(t.bytes)).toEqual(Array.from(reference.bytes));
+  it('accepts any size from the least needed to full size, pre-shrinking only when still well above the target', async () => {
+    for (const [w, h] of [[256, 171], [300, 200], [1800, 1200]] as const) {
+      const t = await generateThumbnail(jpeg(), {}, chainOf(host(async () => stored(w, h), 'webcodecs')));
+      expect([t.width, t.height, t.decoder, t.peakPixels]).toEqual([171, 256, 'webcodecs', w * h]);
     }
   });
 
-  it('is not asked when there is nothing to shrink', async () => {
+  it('is declined when its answer is too small, stretched or larger than the image, or it fails; the next decoder runs', async () => {
+    const reference = await generateThumbnail(jpeg(), {});
+    expect(reference.peakPixels).toBe(1800 * 1200);
+    expect(reference.decoder).toBe('core');
+    const answers = [
+      async () => stored(342, 512), // the displayed axes: not what was asked
+      async () => stored(255, 170), // under the target
+      async () => stored(512, 512), // stretched to the box (Firefox resamples to exactly the size given)
+      async () => stored(3600, 2400), // bigger than the image
+      async () => null,
+      async () => Promise.reject(new Error('boom')),
+    ];
+    for (const answer of answers) {
+      const t = await generateThumbnail(jpeg(), {}, chainOf(host(answer), 'core'));
+      expect(t.decoder).toBe('core');
+      expect(Array.from(t.bytes)).toEqual(Array.from(reference.bytes));
+    }
+    // And a later host decoder gets its turn before ours.
+    const second = await generateThumbnail(jpeg(), {}, chainOf(host(async () => null, 'webcodecs'), host(async () => stored(512, 342)), 'core'));
+    expect(second.decoder).toBe('bitmap');
+  });
+
+  it('is not asked when there is nothing to shrink, nor after ours has succeeded', async () => {
     let asked = 0;
-    await generateThumbnail(fixture('landscape.jpg'), { width: 2000, height: 2000 }, { scaledDecoder: async () => (asked++, null) });
+    const counting = host(async () => (asked++, null));
+    await generateThumbnail(fixture('landscape.jpg'), { width: 2000, height: 2000 }, chainOf(counting, 'core'));
+    await generateThumbnail(fixture('landscape.jpg'), {}, chainOf('core', counting));
     expect(asked).toBe(0);
   });
+
+  it('takes over a file ours refuses, at full size if need be, and ours reports the error when none can read it', async () => {
+    const png = fixture('alpha.png'); // 32x32: nothing to shrink
+    const damaged = new Uint8Array(png);
+    const idat = Buffer.from(damaged).indexOf('IDAT');
+    damaged.fill(0xff, idat + 8, idat + 40); // the compressed data, not the header
+    await expect(generateThumbnail(damaged, {})).rejects.toMatchObject({ code: 'corrupt' });
+    const asked: DecodeRequest[] = [];
+    const rescued = await generateThumbnail(damaged, {}, chainOf('core', host(async (_b, _f, request) => (asked.push(request), stored(32, 32)))));
+    expect(asked[0]!.ideal).toEqual({ width: 32, height: 32 });
+    expect([rescued.width, rescued.height, rescued.decoder]).toEqual([32, 32, 'bitmap']);
+    await expect(generateThumbnail(damaged, {}, chainOf('core', host(async () => null)))).rejects.toMatchObject({ code: 'corrupt' });
+  });
+
+  it('leaves ours in the chain even when the host leaves it out', async () => {
+    const t = await generateThumbnail(jpeg(), {}, chainOf(host(async () => null)));
+    expect(t.decoder).toBe('core');
+  });
+});
+
+describe('fitsRequest: the shape check on what a host decoder returns', () => {
+  const request: DecodeRequest = { full: { width: 4032, height: 3024 }, least: { width: 256, height: 192 }, ideal: { width: 512, height: 384 }, orientation: 1 };
+  it.each([
+    [504, 378, true], // Chromium's 1/8 DCT step
+    [1008, 756, true],
+    [4032, 3024, true],
+    [505, 378, true], // one pixel of rounding
+    [512, 512, false], // stretched
+    [378, 504, false], // turned
+    [255, 191, false],
+    [4033, 3025, false],
+  ])('%i x %i -> %s', (width, height, ok) => expect(fitsRequest({ width, height }, request)).toBe(ok));
 });
 
 const corpusPresent = existsSync(resolve(CORPUS, 'exif-orientation'));
