@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench`: the core pipeline in Node, then in Chromium against the production
-// build (built first if missing) the cache-hit path and the main thread's long tasks
-// during a batch. TypeScript runs through tsx.
+// build (built first if missing): every decode route against the canvas path and sharp
+// (bench/routes.bench.ts, which writes bench/results/latest.{md,json} and
+// latest-ratios.svg), the cache-hit path, the main thread's long tasks during a batch,
+// and 1,000 cards. TypeScript runs through tsx.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +19,7 @@ if (!existsSync(`${root}/dist/index.html`) || !existsSync(`${root}/dist-server/m
   run([`${root}/node_modules/vite/bin/vite.js`, 'build', '--ssr', 'src/server/main.ts', '--outDir', 'dist-server', '--emptyOutDir']);
 }
 run(['--import', 'tsx', 'bench/pipeline.bench.ts']);
-run(['--import', 'tsx', 'bench/decoder.bench.ts']);
+run(['--import', 'tsx', 'bench/routes.bench.ts']);
 run(['--import', 'tsx', 'bench/cache.bench.ts']);
 run(['--import', 'tsx', 'bench/main-thread.bench.ts']);
 run(['--import', 'tsx', 'bench/many-cards.bench.ts']);

@@ -15,7 +15,7 @@ import type { WorkerThumbnail } from '../worker/protocol';
  * and retries once, then that item simply is not cached.
  */
 /** A thumbnail as the worker made it, less what only the worker pool needs. */
-export type CachedThumbnail = Omit<WorkerThumbnail, 'peakPixels'>;
+export type CachedThumbnail = Omit<WorkerThumbnail, 'peakPixels' | 'stagesMs'>;
 
 export interface CacheStats {
   enabled: boolean;

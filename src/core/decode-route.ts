@@ -28,14 +28,15 @@ export type DecodeRoute = (typeof DECODE_ROUTES)[number];
 export type DecoderName = 'webcodecs' | 'bitmap' | 'core';
 
 /**
- * Measured here (`npm run bench`, Chromium 156, 2 cores; the figures are in README.md):
- * - JPEG: the scaled WebCodecs decode is 3-4x faster than the full decode every other
- *   route starts with; createImageBitmap is next, our mozjpeg decoder last.
- * - PNG, WebP, BMP, GIF: the browser decodes them at full size whatever is asked
- *   (only JPEG has DCT scaling), so the fastest is whichever full decode + shrink wins.
- *   createImageBitmap's native decode and shrink beat ours for PNG and WebP; for BMP
- *   and GIF ours is as fast and passes bmpsuite, so ours goes first there. The
- *   browser still takes over a file ours refuses (a damaged PNG browsers display).
+ * Measured here (`npm run bench`, 2026-12-02, Chromium 150, 2 cores; the table is in README.md), as
+ * added-to-shown time over the browser's canvas path:
+ * - JPEG 12 MP: WebCodecs at a DCT scale 0.96x, createImageBitmap 1.91x, ours 3.98x (24 MP: 0.48, 1.60, 2.70).
+ * - PNG with alpha: createImageBitmap 1.79x, ours 3.38x. WebP: 1.50x against 2.44x.
+ *   The browser decodes these at full size whatever is asked (only JPEG has DCT scaling).
+ * - BMP: ours and createImageBitmap alike (2.2x and 2.1x, within the noise); ours goes
+ *   first because it passes bmpsuite. GIF: ours first for the same reason.
+ * The browser's decoders refuse incomplete files in a worker (cut short, no IEND), so
+ * ours, which shows what there is, still answers those.
  * Bump DECODER_ORDER_VERSION whenever this table changes: it is part of the cache key.
  */
 export const DECODER_ORDER: Record<ImageFormat, readonly DecoderName[]> = {

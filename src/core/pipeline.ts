@@ -35,6 +35,8 @@ export interface Thumbnail {
   peakPixels: number;
   /** Which decoder made the pixels (core/decode-route.ts). */
   decoder: DecoderName;
+  /** Milliseconds per stage, for the benchmark: decode (to working scale, upright), resize (and compose), encode. */
+  stagesMs: { decode: number; resize: number; encode: number };
 }
 
 /**
@@ -116,7 +118,9 @@ async function oneThumbnail(
   hooks: PipelineHooks,
   decodeOnce: () => Promise<RawImage>,
 ): Promise<Thumbnail> {
+  const started = performance.now();
   const { image: oriented, shown, plan, peakPixels, decoder } = await decodeForThumbnail(bytes, codec, info, opts, hooks, decodeOnce);
+  const decoded = performance.now();
 
   // The crop was planned at full size; carry it to the working scale.
   const kx = oriented.width / shown.width;
@@ -133,7 +137,9 @@ async function oneThumbnail(
     final = flatten(resized, background);
   }
 
+  const resizedAt = performance.now();
   const encoded = await output.encode!(final, { quality: opts.quality });
+  const stagesMs = { decode: decoded - started, resize: resizedAt - decoded, encode: performance.now() - resizedAt };
   return {
     bytes: encoded,
     format: output.format,
@@ -145,6 +151,7 @@ async function oneThumbnail(
     source: { format: codec.format, width: shown.width, height: shown.height, orientation: info.orientation },
     peakPixels,
     decoder,
+    stagesMs,
   };
 }
 

@@ -59,6 +59,8 @@ export class Job {
   cache: 'hit' | 'miss' | undefined = $state();
   /** Which decoder made the pixels (core/decode-route.ts): for tests and the benchmark, as the card's data-decoder. */
   decoder: DecoderName | undefined = $state();
+  /** The worker's time per stage (not on a cache hit): in the benchmark's performance measures. */
+  stagesMs: { decode: number; resize: number; encode: number } | undefined;
   contentHash: string | undefined;
   /** Its record in the saved list (client/job-store.ts), and its place there. */
   readonly storeKey: string;
@@ -367,6 +369,7 @@ class JobList {
         job.elapsedMs = outcome.elapsedMs;
         job.cache = outcome.cache;
         job.decoder = outcome.thumbnails[0]!.decoder;
+        job.stagesMs = outcome.stagesMs;
         job.note = undefined;
         job.state = 'done';
       } else if (job.thumbnails.length && (!input || INPUT_FAILURES.has(outcome.error.code))) {
