@@ -46,6 +46,8 @@ const QUALITY = DEFAULT_OPTIONS.quality;
 const UI_ROUTES = ['auto', 'bitmap', 'core'] as const;
 type UiRoute = (typeof UI_ROUTES)[number];
 
+/** `BENCH_VERBOSE=1` says which part of an input is being measured. */
+const step = (what: string) => process.env.BENCH_VERBOSE && console.log(`  ${what}`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 /** The output format: 'same as input', except BMP, which the canvas cannot write: PNG on every side. */
 const outputFormat = (input: BenchInput) => (input.kind === 'bmp' ? 'png' : input.kind === 'png-alpha' ? 'png' : input.kind === 'webp' ? 'webp' : 'jpeg');
@@ -259,7 +261,7 @@ async function timeBatch(browser: Browser, files: { name: string; buffer: Buffer
 // ---------------------------------------------------------------------------
 // In Node
 
-async function timeNode(label: string, files: Buffer[], run: (file: Buffer) => Promise<Buffer>): Promise<Measured> {
+async function timeNode(files: Buffer[], run: (file: Buffer) => Promise<Buffer>): Promise<Measured> {
   const ms: number[] = [];
   let last: Buffer | undefined;
   await run(files[0]!); // warm-up: WASM compile, libvips caches
@@ -268,7 +270,6 @@ async function timeNode(label: string, files: Buffer[], run: (file: Buffer) => P
     last = await run(file);
     ms.push(performance.now() - t);
   }
-  void label;
   return { ms, bytes: last!.length, ssim: await ssimAgainstReference(files.at(-1)!, last!) };
 }
 
@@ -313,17 +314,16 @@ try {
     const files: Buffer[] = [];
     for (let r = 0; r < ROUNDS; r++) files.push(await makeInput(input, r + 1));
     process.stdout.write(`${input.label}: ${(files[0]!.length / 1e6).toFixed(1)} MB each, ${ROUNDS} rounds…`);
-    const step = (what: string) => process.env.BENCH_VERBOSE && console.log(`  ${what}`);
-    step("canvas");
+    step('canvas');
     const canvas = await timeCanvas(browser, input, files);
     const ui: Partial<Record<UiRoute, Measured>> = {};
     for (const route of UI_ROUTES) {
       step(route);
       ui[route] = await timeUiRoute(browser, route, input, files);
     }
-    step("node");
-    const sharpResult = await timeNode('sharp', files, sharpThumbnail(input));
-    const naive = await timeNode('jsquash', files, jsquashNaive(input));
+    step('node');
+    const sharpResult = await timeNode(files, sharpThumbnail(input));
+    const naive = await timeNode(files, jsquashNaive(input));
     rows.push({ input: input.label, kind: input.kind, canvas, ui: ui as Record<UiRoute, Measured>, sharp: sharpResult, jsquashNaive: naive });
     console.log(` done (app ${median(ui.auto!.ms).toFixed(0)} ms, canvas ${median(canvas.ms).toFixed(0)} ms, sharp ${median(sharpResult.ms).toFixed(0)} ms)`);
   }

@@ -104,22 +104,24 @@ export async function generateThumbnails(
   const codec = sniffFormat(bytes);
   const info = probeWithinLimit(codec, bytes, Math.min(...all.map((o) => o.maxPixels)));
   let decoded: Promise<RawImage> | undefined;
-  const decodeOnce = () => (decoded ??= codec.decode(bytes));
+  const source: SourceImage = { bytes, codec, info, decodeOnce: () => (decoded ??= codec.decode(bytes)) };
   const thumbnails: Thumbnail[] = [];
-  for (const opts of all) thumbnails.push(await oneThumbnail(bytes, codec, info, opts, hooks, decodeOnce));
+  for (const opts of all) thumbnails.push(await oneThumbnail(source, opts, hooks));
   return thumbnails;
 }
 
-async function oneThumbnail(
-  bytes: Uint8Array,
-  codec: Codec,
-  info: ImageInfo,
-  opts: ThumbnailOptions,
-  hooks: PipelineHooks,
-  decodeOnce: () => Promise<RawImage>,
-): Promise<Thumbnail> {
+/** One input as every thumbnail of it shares it: sniffed and probed once, decoded by ours at most once. */
+interface SourceImage {
+  bytes: Uint8Array;
+  codec: Codec;
+  info: ImageInfo;
+  decodeOnce: () => Promise<RawImage>;
+}
+
+async function oneThumbnail(source: SourceImage, opts: ThumbnailOptions, hooks: PipelineHooks): Promise<Thumbnail> {
+  const { codec, info } = source;
   const started = performance.now();
-  const { image: oriented, shown, plan, peakPixels, decoder } = await decodeForThumbnail(bytes, codec, info, opts, hooks, decodeOnce);
+  const { image: oriented, shown, plan, peakPixels, decoder } = await decodeForThumbnail(source, opts, hooks);
   const decoded = performance.now();
 
   // The crop was planned at full size; carry it to the working scale.
@@ -156,21 +158,14 @@ async function oneThumbnail(
 }
 
 /** Each decoder of the chain in turn until one gives a usable image; ours reports the error if none does. */
-async function decodeForThumbnail(
-  bytes: Uint8Array,
-  codec: Codec,
-  info: ImageInfo,
-  opts: ThumbnailOptions,
-  hooks: PipelineHooks,
-  decodeOnce: () => Promise<RawImage>,
-): Promise<WorkingSource> {
-  const chain = [...(hooks.decoderChain?.(codec.format) ?? ['core'])];
+async function decodeForThumbnail(source: SourceImage, opts: ThumbnailOptions, hooks: PipelineHooks): Promise<WorkingSource> {
+  const chain = [...(hooks.decoderChain?.(source.codec.format) ?? ['core'])];
   if (!chain.includes('core')) chain.push('core');
   let coreError: unknown;
   for (const step of chain) {
     if (step === 'core') {
       try {
-        return await viaCodec(decodeOnce, info, opts);
+        return await viaCodec(source, opts);
       } catch (e) {
         // A host decoder later in the chain may still read it (a damaged PNG browsers display).
         coreError = e;
@@ -178,7 +173,7 @@ async function decodeForThumbnail(
       }
     }
     // After ours has failed, a host decoder is worth running even with nothing to shrink.
-    const made = await viaHostDecoder(step, bytes, codec, info, opts, coreError !== undefined);
+    const made = await viaHostDecoder(step, source, opts, coreError !== undefined);
     if (made) return made;
   }
   throw coreError;
@@ -195,19 +190,23 @@ interface WorkingSource {
   decoder: DecoderName;
 }
 
-/** Scale each displayed axis must reach, from the plan. */
-function planScales(plan: GeometryPlan): { x: number; y: number } {
-  return { x: plan.resized.width / plan.source.width, y: plan.resized.height / plan.source.height };
+/**
+ * The full-size plan for an image stored width×height, and the scale each STORED
+ * axis must reach (for orientations 5-8 the stored axes are the displayed ones swapped).
+ */
+function planInStoredAxes(width: number, height: number, orientation: number, opts: ThumbnailOptions) {
+  const shown = displayedSize(width, height, orientation);
+  const plan = planGeometry(shown.width, shown.height, opts);
+  const x = plan.resized.width / plan.source.width;
+  const y = plan.resized.height / plan.source.height;
+  return { shown, plan, scale: orientation >= 5 ? { x: y, y: x } : { x, y } };
 }
 
 /** The core path: full decode with our codecs, area pre-shrink in stored orientation, then orient. */
-async function viaCodec(decode: () => Promise<RawImage>, info: ImageInfo, opts: ThumbnailOptions): Promise<WorkingSource> {
-  const decoded = await decode();
-  const shown = displayedSize(decoded.width, decoded.height, info.orientation);
-  const plan = planGeometry(shown.width, shown.height, opts);
-  const scale = planScales(plan);
-  const swap = info.orientation >= 5; // stored axes are the displayed ones swapped
-  const small = preshrink(decoded, swap ? scale.y : scale.x, swap ? scale.x : scale.y);
+async function viaCodec({ decodeOnce, info }: SourceImage, opts: ThumbnailOptions): Promise<WorkingSource> {
+  const decoded = await decodeOnce();
+  const { shown, plan, scale } = planInStoredAxes(decoded.width, decoded.height, info.orientation, opts);
+  const small = preshrink(decoded, scale.x, scale.y);
   return { image: applyOrientation(small, info.orientation), shown, plan, peakPixels: decoded.width * decoded.height, decoder: 'core' };
 }
 
@@ -218,19 +217,8 @@ async function viaCodec(decode: () => Promise<RawImage>, info: ImageInfo, opts: 
  * lands on 1/8 steps, so it is pre-shrunk here only when still well above the
  * target, and goes straight to lanczos3 when it is already close.
  */
-async function viaHostDecoder(
-  decoder: HostDecoder,
-  bytes: Uint8Array,
-  codec: Codec,
-  info: ImageInfo,
-  opts: ThumbnailOptions,
-  evenAtFullSize: boolean,
-): Promise<WorkingSource | null> {
-  const shown = displayedSize(info.width, info.height, info.orientation);
-  const plan = planGeometry(shown.width, shown.height, opts);
-  const scale = planScales(plan);
-  const swap = info.orientation >= 5;
-  const storedScale = { x: swap ? scale.y : scale.x, y: swap ? scale.x : scale.y };
+async function viaHostDecoder(decoder: HostDecoder, { bytes, codec, info }: SourceImage, opts: ThumbnailOptions, evenAtFullSize: boolean): Promise<WorkingSource | null> {
+  const { shown, plan, scale: storedScale } = planInStoredAxes(info.width, info.height, info.orientation, opts);
   const ideal = preshrinkSize(info.width, info.height, storedScale.x, storedScale.y);
   if (!evenAtFullSize && ideal.width === info.width && ideal.height === info.height) return null; // nothing to gain
   const least = {

@@ -8,6 +8,7 @@ import { toArrayBuffer } from '../core/codecs/codec';
 import { toErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import { generateThumbnails } from '../core/pipeline';
+import type { ImageFormat } from '../core/codecs/formats';
 import { decodersFor, type DecodeRoute } from '../core/decode-route';
 import type { HostDecoder } from '../core/pipeline';
 import { bitmapDecoder } from './decoders/bitmap';
@@ -20,7 +21,7 @@ const api: ThumbnailWorkerApi = {
   async process(bytes: ArrayBuffer, options: ThumbnailOptions[], route: DecodeRoute): Promise<WorkerResult> {
     const started = performance.now();
     try {
-      const decoderChain = (format: Parameters<typeof decodersFor>[1]) => decodersFor(route, format).map((name) => (name === 'core' ? name : hostDecoders[name]));
+      const decoderChain = (format: ImageFormat) => decodersFor(route, format).map((name) => (name === 'core' ? name : hostDecoders[name]));
       const made = await generateThumbnails(new Uint8Array(bytes), options, { decoderChain });
       // The encoders may return a view into a larger buffer; transfer only the thumbnail's bytes.
       const thumbnails: WorkerThumbnail[] = made.map(({ bytes: encoded, format: _format, ...rest }) => ({ ...rest, bytes: toArrayBuffer(encoded) }));
