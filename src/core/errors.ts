@@ -14,6 +14,7 @@ export type ThumbnailErrorCode =
   | 'too-large' // declared dimensions exceed the pixel limit
   | 'invalid-options' // width/height/quality out of range
   | 'codec-crashed' // the WASM codec aborted; the worker is replaced
+  | 'codec-unavailable' // a codec's WASM could not be fetched or compiled; the file may be fine
   | 'worker-failed' // the worker itself died, timed out or could not start
   | 'unreadable' // the input's bytes could not be read (file gone, permission)
   // Pasted text and URLs:
@@ -81,6 +82,23 @@ export const unsupportedFeature = (format: string, feature: string) =>
 /** A decoder crash (a WASM abort): the file is almost always at fault, the worker is replaced. */
 export const codecCrashed = (what: string, detail: string) =>
   new ThumbnailError('codec-crashed', `The ${what} failed on this file, which is probably damaged.`, sentence(detail));
+
+/**
+ * A codec's WASM that could not be fetched or compiled (a network error, an
+ * offline browser without the app cached): not the file's fault, so it must not
+ * read "damaged". Retrying after a reload usually works.
+ */
+export const codecUnavailable = (what: string, detail: string) =>
+  new ThumbnailError('codec-unavailable', `The ${what} could not be loaded, so this image was not made. Reload the page and retry it.`, sentence(detail));
+
+/** Awaits a codec's start-up, reporting a failure to load as codecUnavailable rather than as a damaged file. */
+export async function codecLoaded(what: string, ready: Promise<unknown>): Promise<void> {
+  try {
+    await ready;
+  } catch (e) {
+    throw isThumbnailError(e) ? e : codecUnavailable(what, e instanceof Error ? e.message : String(e));
+  }
+}
 
 /** 'its IDAT chunk is bad' -> 'Its IDAT chunk is bad.' */
 function sentence(text: string): string {

@@ -3,6 +3,7 @@ import { providedWasm } from './codecs/wasm';
 import type { ResizeMethod } from './options';
 import { hasTransparency, withOwnBuffer, type RawImage } from './image';
 import { areaShrink } from './shrink';
+import { codecLoaded } from './errors';
 
 /**
  * Quality resize: lanczos3 (or the chosen kernel) from @jsquash/resize, always with
@@ -12,7 +13,7 @@ import { areaShrink } from './shrink';
  */
 export async function kernelResize(image: RawImage, width: number, height: number, method: ResizeMethod = 'lanczos3'): Promise<RawImage> {
   if (image.width === width && image.height === height) return image;
-  await initResize(providedWasm().resize);
+  await codecLoaded('resizer', initResize(providedWasm().resize));
   const alpha = hasTransparency(image);
   const input = withOwnBuffer(image);
   const out = await resizeWasm(input as ImageData, {

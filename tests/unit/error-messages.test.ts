@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { sniffFormat } from '../../src/core/codecs/registry';
-import { ThumbnailError } from '../../src/core/errors';
+import { codecLoaded, ThumbnailError } from '../../src/core/errors';
 
 /** What a person reads when bytes are not an image we can make a thumbnail of: plain words first, the bytes behind "Details". */
 const fixture = (name: string) => new Uint8Array(readFileSync(resolve(__dirname, '../fixtures', name)));
@@ -62,5 +62,19 @@ describe('sniffFormat errors', () => {
 
   it('an empty file says so', () => {
     expect(sniffError(new Uint8Array(0))).toMatchObject({ code: 'empty' });
+  });
+});
+
+describe('a codec that cannot be loaded', () => {
+  it('is reported as the codec failing to load, not as a damaged file, with the loader\'s words behind "Details"', async () => {
+    // What WebKit's fetch says when a worker's request for a codec's .wasm gets no answer.
+    const failed = await codecLoaded('PNG codec', Promise.reject(new TypeError('Load failed'))).catch((e: unknown) => e);
+    expect(failed).toBeInstanceOf(ThumbnailError);
+    expect(failed).toMatchObject({ code: 'codec-unavailable', detail: 'Load failed.' });
+    expect((failed as ThumbnailError).message).toMatch(/^The PNG codec could not be loaded.*Reload the page/);
+    // A typed error from the start-up itself passes through unchanged.
+    const typed = new ThumbnailError('codec-crashed', 'x');
+    await expect(codecLoaded('PNG codec', Promise.reject(typed))).rejects.toBe(typed);
+    await expect(codecLoaded('PNG codec', Promise.resolve())).resolves.toBeUndefined();
   });
 });

@@ -18,7 +18,7 @@
 import decodeWithLibjpeg, { init as initDecoderUntyped } from '@jsquash/jpeg/decode.js';
 import encodeJpeg, { init as initEncoderUntyped } from '@jsquash/jpeg/encode.js';
 import jpegJs from 'jpeg-js';
-import { codecCrashed, corrupt, ThumbnailError, truncated, unsupportedFeature } from '../errors';
+import { codecCrashed, codecLoaded, corrupt, ThumbnailError, truncated, unsupportedFeature } from '../errors';
 import { jpegOrientationFromSegments, readJpegSegments, type JpegSegment } from '../exif';
 import { createRawImage, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type EncodeSettings, type ImageInfo } from './codec';
@@ -66,7 +66,19 @@ function probe(bytes: Uint8Array): ImageInfo {
   // Height 0 means "given later in a DNL marker", which libjpeg (and every browser) rejects.
   if (height === 0) throw corrupt(FORMAT, 'the image height is 0');
   if (width === 0) throw corrupt(FORMAT, 'the image width is 0');
-  return { format: 'jpeg', width, height, orientation: jpegOrientationFromSegments(bytes, segments) };
+  const info: ImageInfo = { format: 'jpeg', width, height, orientation: jpegOrientationFromSegments(bytes, segments) };
+  return end === 'truncated' || (end === 'sos' && endsInScan(bytes, segments.at(-1)!)) ? { ...info, cutShort: true } : info;
+}
+
+/**
+ * No end-of-image marker after the first scan starts: the file was cut short. The
+ * entropy-coded data cannot hold FF D9 (an FF there is always followed by 00 or a
+ * restart marker), and one in an embedded EXIF thumbnail sits before the first scan.
+ * Searched from the end, where it normally is, so a whole file costs nothing.
+ */
+function endsInScan(bytes: Uint8Array, sos: JpegSegment): boolean {
+  for (let i = bytes.length - 2; i >= sos.end; i--) if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) return false;
+  return true;
 }
 
 // ---------------------------------------------------------------------------
@@ -121,8 +133,12 @@ function jpegProcessName(sofType: string): string {
 /** One libjpeg decode; on a fatal error the instance is replaced (see the file comment). */
 async function decodeOnce(bytes: Uint8Array): Promise<RawImage | ThumbnailError | null> {
   libjpegMessages = [];
+  // A decoder that failed to load is not kept: the next file tries again.
+  await codecLoaded('JPEG decoder', decoderReady ?? freshDecoder()).catch((e: unknown) => {
+    decoderReady = undefined;
+    throw e;
+  });
   try {
-    await (decoderReady ?? freshDecoder());
     // preserveOrientation false: the pipeline orients from the probed EXIF tag, for every format alike.
     const image = await decodeWithLibjpeg(toArrayBuffer(bytes), { preserveOrientation: false });
     return createRawImage(image.width, image.height, image.data);
@@ -182,7 +198,7 @@ let encoderMessages: string[] = [];
 /** The pipeline flattens alpha before JPEG, so the image here is opaque. */
 async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8Array> {
   encoderReady ??= initEncoder(providedWasm().jpegEncode, { printErr: (text) => encoderMessages.push(text) });
-  await encoderReady;
+  await codecLoaded('JPEG encoder', encoderReady);
   encoderMessages = [];
   try {
     // jSquash types its input as the DOM ImageData; it reads only width, height and data.

@@ -14,7 +14,7 @@
  */
 import decodePng, { init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodePng, { init as initPngEncoder } from '@jsquash/png/encode.js';
-import { codecCrashed, corrupt, ThumbnailError, truncated } from '../errors';
+import { codecCrashed, codecLoaded, corrupt, ThumbnailError, truncated } from '../errors';
 import { readExifOrientation } from '../exif';
 import { createRawImage, withOwnBuffer, type Orientation, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type ImageInfo } from './codec';
@@ -199,7 +199,10 @@ function probe(bytes: Uint8Array): ImageInfo {
   const { width, height } = readHeader(bytes);
   // Metadata that matters for orientation sits before the image data; stop there.
   const { chunks } = walkChunks(bytes, 'IDAT');
-  return { format: 'png', width, height, orientation: orientationOf(bytes, chunks) };
+  const info: ImageInfo = { format: 'png', width, height, orientation: orientationOf(bytes, chunks) };
+  // The whole walk jumps from chunk header to chunk header: a few hundred reads at most.
+  const { end } = walkChunks(bytes);
+  return end === 'truncated' || end === 'no-iend' ? { ...info, cutShort: true } : info;
 }
 
 // ---------------------------------------------------------------------------
@@ -212,13 +215,13 @@ let pngReady: Promise<unknown> | undefined;
  * "initialised" flag but they share the wasm-bindgen glue, which instantiates
  * once: initialising decode first and encode after it reuses that instance.
  */
-function ensurePng(): Promise<unknown> {
+function ensurePng(): Promise<void> {
   pngReady ??= (async () => {
     const module = providedWasm().png;
     await initPngDecoder(module);
     await initPngEncoder(module);
   })();
-  return pngReady;
+  return codecLoaded('PNG codec', pngReady);
 }
 
 const ANIMATION_CHUNKS = new Set(['acTL', 'fcTL', 'fdAT']);

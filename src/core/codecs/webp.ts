@@ -9,7 +9,7 @@
  */
 import decodeWebp, { init as initDecoderUntyped } from '@jsquash/webp/decode.js';
 import encodeWebp, { init as initEncoderUntyped } from '@jsquash/webp/encode.js';
-import { codecCrashed, corrupt, isThumbnailError, ThumbnailError, truncated } from '../errors';
+import { codecCrashed, codecLoaded, corrupt, isThumbnailError, ThumbnailError, truncated } from '../errors';
 import { readExifOrientation } from '../exif';
 import { createRawImage, type Orientation, type RawImage } from '../image';
 import { toArrayBuffer, type Codec, type EncodeSettings, type ImageInfo } from './codec';
@@ -80,6 +80,7 @@ interface WebpHeader {
   height: number;
   animated: boolean;
   chunks: RiffChunk[];
+  cutShort: boolean;
 }
 
 const VP8X_ANIMATION = 0x02;
@@ -121,7 +122,8 @@ function readHeader(bytes: Uint8Array): WebpHeader {
   const { width, height } = imageSize(bytes, first);
   if (width === 0 || height === 0) throw corrupt(FORMAT, `the image ${width === 0 ? 'width' : 'height'} is 0`);
   const animated = first.fourcc === 'VP8X' && ((bytes[first.start] ?? 0) & VP8X_ANIMATION) !== 0;
-  return { width, height, animated, chunks };
+  // A RIFF size beyond the file's end: the file was cut short.
+  return { width, height, animated, chunks, cutShort: 8 + view(bytes).getUint32(4, true) > bytes.length };
 }
 
 /** Orientation from the EXIF chunk (only extended-format files have one). */
@@ -131,8 +133,9 @@ function orientationOf(bytes: Uint8Array, chunks: readonly RiffChunk[]): Orienta
 }
 
 function probe(bytes: Uint8Array): ImageInfo {
-  const { width, height, chunks } = readHeader(bytes);
-  return { format: 'webp', width, height, orientation: orientationOf(bytes, chunks) };
+  const { width, height, chunks, cutShort } = readHeader(bytes);
+  const info: ImageInfo = { format: 'webp', width, height, orientation: orientationOf(bytes, chunks) };
+  return cutShort ? { ...info, cutShort } : info;
 }
 
 // ---------------------------------------------------------------------------
@@ -143,7 +146,7 @@ let decoderReady: Promise<unknown> | undefined;
 /** Decodes a still WebP; null when libwebp refuses it (it says only "Decoding error"; the caller knows more). */
 async function decodeStill(file: Uint8Array): Promise<RawImage | null> {
   decoderReady ??= initDecoder(providedWasm().webpDecode);
-  await decoderReady;
+  await codecLoaded('WebP decoder', decoderReady);
   try {
     const image = await decodeWebp(toArrayBuffer(file));
     return createRawImage(image.width, image.height, image.data);
@@ -269,7 +272,7 @@ let encoderReady: Promise<unknown> | undefined;
 async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8Array> {
   // In Node the provided module is the SIMD build, which jSquash picks there too.
   encoderReady ??= initEncoder(providedWasm().webpEncode);
-  await encoderReady;
+  await codecLoaded('WebP encoder', encoderReady);
   try {
     // jSquash types its input as the DOM ImageData; it reads only width, height and data.
     const output = await encodeWebp(image as unknown as ImageData, { quality: settings.quality });
