@@ -159,7 +159,8 @@ async function oneThumbnail(source: SourceImage, opts: ThumbnailOptions, hooks: 
 
 /** Each decoder of the chain in turn until one gives a usable image; ours reports the error if none does. */
 async function decodeForThumbnail(source: SourceImage, opts: ThumbnailOptions, hooks: PipelineHooks): Promise<WorkingSource> {
-  const chain = [...(hooks.decoderChain?.(source.codec.format) ?? ['core'])];
+  // A cut-short file is ours alone: the browsers disagree on it (ImageInfo.cutShort).
+  const chain: (HostDecoder | 'core')[] = source.info.cutShort ? ['core'] : [...(hooks.decoderChain?.(source.codec.format) ?? ['core'])];
   if (!chain.includes('core')) chain.push('core');
   let coreError: unknown;
   for (const step of chain) {
@@ -227,7 +228,7 @@ async function viaHostDecoder(decoder: HostDecoder, { bytes, codec, info }: Sour
   };
   const request: DecodeRequest = { full: { width: info.width, height: info.height }, least, ideal, orientation: info.orientation };
   const stored = await decoder.decode(bytes, codec.format, request).catch(() => null);
-  if (!stored || !fitsRequest(stored, request)) return null;
+  if (!stored || !fitsRequest(stored, request) || !plausiblePixels(stored, codec.format)) return null;
   // Still well above the target (a 1/8-step decode can be up to ~4x it): average down
   // to about twice the target first, as the core path does; close to it, lanczos3 alone.
   const small = preshrink(stored, (storedScale.x * info.width) / stored.width, (storedScale.y * info.height) / stored.height);
@@ -245,6 +246,23 @@ export function fitsRequest(image: { width: number; height: number }, request: D
   if (image.width < least.width || image.height < least.height || image.width > full.width || image.height > full.height) return false;
   // w/W = h/H with each side rounded by up to a pixel: |w*H - h*W| <= W + H.
   return Math.abs(image.width * full.height - image.height * full.width) <= full.width + full.height;
+}
+
+/**
+ * Whether a host decoder's pixels can be the image: not all transparent (WebKitGTK
+ * 2.50's createImageBitmap answers a file it cannot decode with a blank image of the
+ * full size, where Chromium and Firefox throw), and opaque for a format that has no
+ * alpha (JPEG). A whole image costs one pass over its alpha; the usual answer, a
+ * visible pixel early on, stops the first test at once.
+ */
+export function plausiblePixels(image: RawImage, format: ImageFormat): boolean {
+  const { data } = image;
+  if (format === 'jpeg') {
+    for (let i = 3; i < data.length; i += 4) if (data[i] !== 255) return false;
+    return true;
+  }
+  for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+  return false;
 }
 
 /** Reads the header and refuses images whose declared size would exhaust memory. */

@@ -245,6 +245,24 @@ describe('probe', () => {
     expect(webpCodec.probe(file)).toMatchObject({ width: 300, height: 200 });
   });
 
+  it('says when a whole header is followed by too little data (cut short), so no browser decoder is asked', () => {
+    const cut = (bytes: Uint8Array, keep: number) => bytes.subarray(0, Math.floor(bytes.length * keep));
+    for (const codec of [jpegCodec, pngCodec, webpCodec]) {
+      const whole = sample(codec);
+      expect(codec.probe(whole).cutShort, codec.format).toBeUndefined();
+      expect(codec.probe(concat(whole, new TextEncoder().encode('trailing junk'))).cutShort, `${codec.format} + junk`).toBeUndefined();
+      expect(codec.probe(cut(whole, 0.9)).cutShort, `${codec.format} cut`).toBe(true);
+      expect(codec.probe(whole.subarray(0, whole.length - 1)).cutShort, `${codec.format} one byte short`).toBe(true);
+    }
+    // An end-of-image marker inside an EXIF thumbnail, before the scan, does not make a cut file whole.
+    const withThumbnail = (jpeg: Uint8Array) => {
+      const payload = concat([0x45, 0x78, 0x69, 0x66, 0, 0], exifTiff(1), [0xff, 0xd8, 0xff, 0xd9]);
+      return concat(jpeg.subarray(0, 2), [0xff, 0xe1, (payload.length + 2) >> 8, (payload.length + 2) & 0xff], payload, jpeg.subarray(2));
+    };
+    expect(jpegCodec.probe(withThumbnail(sample(jpegCodec))).cutShort).toBeUndefined();
+    expect(jpegCodec.probe(cut(withThumbnail(sample(jpegCodec)), 0.9)).cutShort).toBe(true);
+  });
+
   it('rejects zero dimensions as corrupt', async () => {
     const jpeg = sample(jpegCodec).slice();
     const sof = indexOfMarker(jpeg, 0xc2); // mozjpeg writes progressive JPEGs

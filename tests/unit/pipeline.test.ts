@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
+import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { jpegCodec } from '../../src/core/codecs/jpeg';
 import { pngCodec } from '../../src/core/codecs/png';
@@ -293,6 +294,40 @@ describe('host decoders in a chain (the browser routes in a worker)', () => {
     expect(asked[0]!.ideal).toEqual({ width: 32, height: 32 });
     expect([rescued.width, rescued.height, rescued.decoder]).toEqual([32, 32, 'bitmap']);
     await expect(generateThumbnail(damaged, {}, chainOf('core', host(async () => null)))).rejects.toMatchObject({ code: 'corrupt' });
+  });
+
+  it('declines a blank answer, and a JPEG answer with any transparency (what WebKit gives for a file it cannot decode)', async () => {
+    const reference = await generateThumbnail(jpeg(), {});
+    const blank = async (_b: Uint8Array, _f: string, r: DecodeRequest) => createRawImage(r.ideal.width, r.ideal.height); // all 0: transparent black
+    const holed = async (_b: Uint8Array, _f: string, r: DecodeRequest) => {
+      const img = stored(r.ideal.width, r.ideal.height);
+      img.data[img.data.length - 1] = 254; // one pixel not quite opaque: impossible in a JPEG
+      return img;
+    };
+    for (const answer of [blank, holed]) {
+      const t = await generateThumbnail(jpeg(), {}, chainOf(host(answer), 'core'));
+      expect(t.decoder).toBe('core');
+      expect(Array.from(t.bytes)).toEqual(Array.from(reference.bytes));
+    }
+    // A PNG may be partly transparent; only an all-transparent answer is refused.
+    const png = new Uint8Array(await sharp(Buffer.from(halfTransparent(1800, 1200).data), { raw: { width: 1800, height: 1200, channels: 4 } }).png().toBuffer());
+    const half = async (_b: Uint8Array, _f: string, r: DecodeRequest) => halfTransparent(r.ideal.width, r.ideal.height);
+    expect((await generateThumbnail(png, {}, chainOf(host(half), 'core'))).decoder).toBe('bitmap');
+    expect((await generateThumbnail(png, {}, chainOf(host(blank), 'core'))).decoder).toBe('core');
+  });
+
+  it('never asks a host decoder about a cut-short file: ours shows what there is, or says it is cut', async () => {
+    let asked = 0;
+    const counting = host(async (_b, _f, r) => (asked++, stored(r.ideal.width, r.ideal.height)));
+    const whole = fixture('landscape.jpg');
+    const cut = whole.subarray(0, Math.floor(whole.length * 0.6));
+    const t = await generateThumbnail(cut, {}, chainOf(counting, 'core'));
+    expect([t.width, t.height, t.decoder]).toEqual([256, 171, 'core']);
+    const png = new Uint8Array(await sharp(Buffer.from(whole)).png().toBuffer());
+    await expect(generateThumbnail(png.subarray(0, png.length - 100), {}, chainOf(counting, 'core'))).rejects.toMatchObject({ code: 'truncated' });
+    expect(asked).toBe(0);
+    await generateThumbnail(whole, {}, chainOf(counting, 'core'));
+    expect(asked).toBe(1);
   });
 
   it('leaves ours in the chain even when the host leaves it out', async () => {

@@ -10,6 +10,13 @@ export interface ImageInfo {
   height: number;
   /** EXIF orientation, 1 when absent or invalid. */
   orientation: Orientation;
+  /**
+   * True when the header is whole but the file ends before its image data does
+   * (an interrupted download). Only our decoders see such a file: the browsers
+   * disagree on it (Chromium 156 refuses it, Firefox 153 shows what there is,
+   * WebKitGTK 2.50 returns a blank image of the full size).
+   */
+  cutShort?: boolean;
 }
 
 export interface EncodeSettings {
