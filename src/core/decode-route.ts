@@ -10,17 +10,18 @@ import type { ImageFormat } from './codecs/formats';
  *   for equal output (DECODER_ORDER below), each later one taking over when an
  *   earlier one declines or fails.
  * - 'core': our WASM decoders only (what Node runs; the baseline in the benchmark).
- * - 'webcodecs' / 'bitmap': that browser decoder first for every format, then ours:
- *   for tests and the benchmark, which must prove each route on its own.
+ * - 'webcodecs' / 'bitmap': that browser decoder first for every format it takes
+ *   (webcodecs takes JPEG only), then ours: for tests and the benchmark, which must
+ *   prove each route on its own.
  */
 export const DECODE_ROUTES = ['auto', 'core', 'webcodecs', 'bitmap'] as const;
 export type DecodeRoute = (typeof DECODE_ROUTES)[number];
 
 /**
  * The decoders themselves.
- * - 'webcodecs': WebCodecs ImageDecoder asked for a reduced size; Chromium's JPEG
- *   decoder then scales in the DCT (1/8, 2/8, … of full size), so the full frame is
- *   never made (worker/decoders/webcodecs.ts).
+ * - 'webcodecs': WebCodecs ImageDecoder asked for a reduced size, JPEG only; Chromium's
+ *   JPEG decoder then scales in the DCT (1/8, 2/8, … of full size), so the full frame
+ *   is never made (worker/decoders/webcodecs.ts).
  * - 'bitmap': createImageBitmap with resizeWidth/Height: a full native decode, then
  *   a native shrink; the full-size pixels never reach JavaScript (worker/decoders/bitmap.ts).
  * - 'core': our own WASM and TypeScript decoders (core/codecs/), the only ones in Node.

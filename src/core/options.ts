@@ -56,7 +56,9 @@ export const DEFAULT_OPTIONS: Readonly<ThumbnailOptions> = Object.freeze({
  * Bumped whenever the pipeline's output for the same input and options changes
  * (a new resize kernel, a codec upgrade), so cached thumbnails are recomputed.
  */
-export const PIPELINE_VERSION = 3; // 2: contain keeps alpha for PNG/WebP output; 3: results say whether they have alpha
+// 2: contain keeps alpha for PNG/WebP output; 3: results say whether they have alpha;
+// 4: browser decoders get no EXIF and shrink premultiplied (Firefox turned photos twice and lost alpha)
+export const PIPELINE_VERSION = 4;
 
 const HEX_COLOUR = /^#[0-9a-f]{6}$/;
 

@@ -21,9 +21,13 @@ import type { HostDecoder } from '../../core/pipeline';
  * 'default'), which our WASM decoders cannot; for Adobe RGB, P3 or CMYK-profiled
  * photos this route gives the truer colours.
  *
- * Alpha: the canvas the pixels are read back through keeps them premultiplied, so
- * colour under nearly transparent pixels loses precision (as on the browser's own
- * canvas path); opaque pixels come back exact.
+ * Alpha: premultiplied, which is also the right space to shrink in (no colour
+ * bleeding out of transparent pixels). Firefox 153 gets alpha wrong when asked to
+ * shrink an unpremultiplied bitmap ('none': uniform alpha 128 came back as 200, and
+ * fully transparent pixels turned opaque), while all three engines agree once it is
+ * premultiplied. The canvas the pixels are read back through keeps them
+ * premultiplied anyway, so colour under nearly transparent pixels loses the same
+ * precision as on the browser's own canvas path; opaque pixels come back exact.
  *
  * Any failure (a corrupt file, say) returns null and the next decoder runs. A
  * browser that ignores the resize options would return a full-size bitmap; after
@@ -43,7 +47,7 @@ export const bitmapDecoder: HostDecoder = {
       const blob = new Blob([(format === 'jpeg' ? stripJpegExif(bytes) : bytes) as BlobPart], { type: FORMATS[format].mimeType });
       bitmap = await createImageBitmap(blob, {
         imageOrientation: 'from-image', // nothing left to apply: the tag was cut out above
-        premultiplyAlpha: 'none',
+        premultiplyAlpha: 'premultiply',
         // 'medium' and 'high' gave identical bytes; 'low' aliases badly (DESIGN.md §4).
         ...(shrinking ? { resizeWidth: ideal.width, resizeHeight: ideal.height, resizeQuality: 'medium' as const } : {}),
       });

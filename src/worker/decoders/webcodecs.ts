@@ -1,5 +1,6 @@
 /// <reference lib="webworker" />
 import { FORMATS } from '../../core/codecs/formats';
+import { stripJpegExif } from '../../core/exif';
 import type { DecodeRequest, HostDecoder } from '../../core/pipeline';
 
 /**
@@ -7,8 +8,10 @@ import type { DecodeRequest, HostDecoder } from '../../core/pipeline';
  * smaller `desiredWidth`/`desiredHeight`, Chromium's libjpeg-turbo decodes at a
  * DCT scale (1/8, 2/8, … 7/8 of full size), so the full frame is never made: a 12 MP
  * photo comes out at 504×378 in ~30 ms, where the full decode alone takes ~80
- * (`npm run bench`). Other formats it decodes at full size (nothing is scaled), and
- * the pipeline shrinks them.
+ * (`npm run bench`). Other formats it declines: it would decode them at full size
+ * (nothing to gain over createImageBitmap, which shrinks natively), and Firefox 153
+ * hands their alpha back premultiplied whatever is asked (200,100,50 at alpha 128
+ * came back as 101,51,26), which no check of the answer can tell from a dark pixel.
  *
  * How Chromium picks the scale (measured, Chromium 156): the largest m/8 whose area
  * fits in the area asked for, never below 1/8 (asking for less fails outright). So
@@ -17,9 +20,14 @@ import type { DecodeRequest, HostDecoder } from '../../core/pipeline';
  * is only a hint (Firefox resamples to exactly the size given, aspect or not, and
  * the engines may change).
  *
- * Orientation: the frame keeps the stored pixel order and reports EXIF orientation
- * only as metadata (rotation, flip), so copyTo gives stored pixels and the pipeline
- * rotates by its own probe, as on every route; no need to cut the Exif segment out.
+ * Orientation: the engines disagree. Chromium's frame keeps the stored pixel order
+ * and reports EXIF orientation only as metadata; Firefox 153 applies it to the
+ * pixels (an orientation-2 photo came back mirrored twice), and then squeezes the
+ * turned image into the stored-axes size asked for (an orientation-6 1800×1200
+ * photo asked at 600×400 came back 600×400, rotated and squashed: no size check
+ * can tell). So for JPEG the Exif segments are cut out first, as for
+ * createImageBitmap: every engine then returns stored pixels and the pipeline
+ * rotates by its own probe.
  *
  * Colour: colorSpaceConversion 'default' applies an embedded ICC profile, and
  * copyTo converts to sRGB RGBA.
@@ -56,20 +64,21 @@ export function dctStepFor(request: DecodeRequest): { width: number; height: num
 export const webCodecsDecoder: HostDecoder = {
   name: 'webcodecs',
   async decode(bytes, format, request) {
-    const type = FORMATS[format].mimeType;
+    if (format !== 'jpeg') return null;
+    const type = FORMATS.jpeg.mimeType;
     if (!(await isSupported(type))) return null;
-    const step = format === 'jpeg' ? dctStepFor(request) : null;
-    // A full-size JPEG decode through here is no faster than the others: leave it to them.
-    if (format === 'jpeg' && !step) return null;
+    // A full-size decode through here is no faster than the others: leave it to them.
+    const step = dctStepFor(request);
+    if (!step) return null;
     let decoder: ImageDecoder | undefined;
     let frame: VideoFrame | undefined;
     try {
       decoder = new ImageDecoder({
-        data: bytes,
+        data: stripJpegExif(bytes),
         type,
         colorSpaceConversion: 'default',
-        preferAnimation: false,
-        ...(step ? { desiredWidth: step.width, desiredHeight: step.height } : {}),
+        desiredWidth: step.width,
+        desiredHeight: step.height,
       });
       const result = await decoder.decode({ frameIndex: 0, completeFramesOnly: true });
       frame = result.image;
