@@ -42,8 +42,20 @@ export const CANCELLED = { code: 'cancelled', message: 'Cancelled.' } as const;
 
 export const DEFAULT_POOL_SIZE = Math.max(1, globalThis.navigator?.hardwareConcurrency ?? 1);
 
+/**
+ * Workers start one at a time: each is created once the one before it has answered
+ * its first message (or died, or this long has passed). WebKitGTK 2.50, Safari's
+ * engine, gives a module worker started at the same moment as another of the same
+ * script no service worker: offline, that worker's codec fetches failed ("Load
+ * failed") while its twin's succeeded (tests/engines found it). One message round
+ * trip per worker, paid once, in every engine: no user-agent sniffing.
+ */
+const STARTUP_WAIT_MS = 5_000;
+
 export class WorkerPool {
   private idle: Slot[] = [];
+  /** Settles once the most recently created worker has answered (or died, or STARTUP_WAIT_MS passed). */
+  private lastStarted: Promise<void> = Promise.resolve();
   private created = 0;
   private queue: Waiting[] = [];
   private readonly opts: PoolOptions;
@@ -105,15 +117,15 @@ export class WorkerPool {
 
   /** A free worker, or undefined when the signal aborts while waiting for one. */
   private acquire(signal?: AbortSignal): Promise<Slot | undefined> {
-    let slot = this.idle.pop();
+    const slot = this.idle.pop();
     if (slot?.broken) {
       slot.worker.terminate();
-      slot = this.spawn();
+      return this.spawn();
     }
     if (slot) return Promise.resolve(slot);
     if (this.created < this.opts.size) {
       this.created++;
-      return Promise.resolve(this.spawn());
+      return this.spawn();
     }
     return new Promise((resolve) => {
       const waiting: Waiting = {
@@ -140,10 +152,15 @@ export class WorkerPool {
   private replace(slot: Slot): void {
     slot.worker.terminate();
     slot.api[Comlink.releaseProxy]();
-    this.release(this.spawn());
+    void this.spawn().then((fresh) => this.release(fresh));
   }
 
-  private spawn(): Slot {
+  /** A new worker, created after the previous one has started (see STARTUP_WAIT_MS). */
+  private async spawn(): Promise<Slot> {
+    const previous = this.lastStarted;
+    let started = () => {};
+    this.lastStarted = new Promise<void>((resolve) => (started = resolve));
+    await previous;
     const worker = this.opts.createWorker();
     let markBroken = () => {};
     const died = new Promise<never>((_, reject) => {
@@ -156,6 +173,14 @@ export class WorkerPool {
     died.catch(() => {}); // observed only while a job runs
     const slot: Slot = { worker, api: Comlink.wrap<ThumbnailWorkerApi>(worker), died, broken: false };
     markBroken = () => (slot.broken = true);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, STARTUP_WAIT_MS)));
+    void Promise.race([slot.api.ready(), died, waited])
+      .catch(() => {})
+      .finally(() => {
+        clearTimeout(timer);
+        started();
+      });
     return slot;
   }
 

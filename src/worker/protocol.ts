@@ -24,6 +24,8 @@ export type WorkerResult =
   | { ok: false; error: ThumbnailErrorData };
 
 export interface ThumbnailWorkerApi {
+  /** Answers once the worker's script has run: the pool starts the next worker after it. */
+  ready(): boolean;
   /** route: which decoders may be used, in which order (core/decode-route.ts). */
   process(bytes: ArrayBuffer, options: ThumbnailOptions[], route: DecodeRoute): Promise<WorkerResult>;
 }

@@ -18,6 +18,7 @@ import type { ThumbnailWorkerApi, WorkerResult, WorkerThumbnail } from './protoc
 const hostDecoders: Record<HostDecoder['name'], HostDecoder> = { webcodecs: webCodecsDecoder, bitmap: bitmapDecoder };
 
 const api: ThumbnailWorkerApi = {
+  ready: () => true,
   async process(bytes: ArrayBuffer, options: ThumbnailOptions[], route: DecodeRoute): Promise<WorkerResult> {
     const started = performance.now();
     try {

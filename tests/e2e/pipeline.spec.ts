@@ -148,22 +148,26 @@ test('files dropped anywhere on the page are added', async ({ page }) => {
 
 test('a batch of 100 files never has more jobs inside workers than there are workers, and finishes in order', async ({ page }) => {
   // Count Comlink calls into the workers from outside the app: every worker's posted
-  // 'APPLY' messages minus the replies received, at the most, across the batch.
+  // 'APPLY' messages for `process` minus its replies, at the most, across the batch
+  // (the pool's `ready` call to each new worker is not a job).
   await page.addInitScript(() => {
     const w = window as unknown as { inWorkers: number; maxInWorkers: number; calls: number };
     w.inWorkers = 0;
     w.maxInWorkers = 0;
     w.calls = 0;
     const NativeWorker = window.Worker;
+    const jobs = new Set<string>(); // the Comlink ids of calls still inside a worker
     window.Worker = class extends NativeWorker {
       constructor(url: string | URL, options?: WorkerOptions) {
         super(url, options);
-        this.addEventListener('message', () => {
-          w.inWorkers = Math.max(0, w.inWorkers - 1);
+        this.addEventListener('message', (event) => {
+          if (jobs.delete((event.data as { id?: string } | null)?.id ?? '')) w.inWorkers--;
         });
       }
       override postMessage(message: unknown, transfer?: Transferable[] | StructuredSerializeOptions): void {
-        if ((message as { type?: string } | null)?.type === 'APPLY') {
+        const call = message as { type?: string; id?: string; path?: string[] } | null;
+        if (call?.type === 'APPLY' && call.path?.[0] === 'process') {
+          jobs.add(call.id ?? '');
           w.calls++;
           w.maxInWorkers = Math.max(w.maxInWorkers, ++w.inWorkers);
         }
