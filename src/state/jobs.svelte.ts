@@ -405,7 +405,9 @@ class JobList {
   }
 
   private persist(job: Job): void {
-    this.store.save(job.storeKey, () => toSaved(job));
+    // A finished, failed or cancelled item is written straight away: it is work a reload must not lose.
+    const settled = job.state === 'done' || job.state === 'error' || job.state === 'cancelled';
+    this.store.save(job.storeKey, () => toSaved(job), settled);
   }
 }
 
