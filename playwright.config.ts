@@ -1,14 +1,16 @@
 import { defineConfig } from '@playwright/test';
+import { ENGINES, type EngineName } from './tests/engines/driver';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from './tests/support/chromium';
 
 const PORT = Number(process.env.E2E_PORT || 4183);
 
 /**
- * End-to-end tests drive Debian's Chromium (Playwright's own browser download
- * is not reachable here) against the production server (`npm start` code path).
+ * End-to-end tests against the production server (`npm start` code path), in
+ * Debian's browsers (Playwright's own downloads are not reachable here): the
+ * Chromium suite through Playwright itself, and the cross-engine scenarios
+ * (tests/engines) in Chromium, Firefox ESR and WebKitGTK through our drivers.
  */
-export default defineConfig({
-  testDir: 'tests/e2e',
+export default defineConfig<{ engine: EngineName }>({
   timeout: 60_000,
   expect: { timeout: 30_000 },
   fullyParallel: false,
@@ -25,6 +27,12 @@ export default defineConfig({
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
   },
+  projects: [
+    // The Chromium suite: Playwright's own driving (downloads, offline switch, CDP, axe).
+    { name: 'chromium', testDir: 'tests/e2e' },
+    // One scenario set (tests/engines) in every engine, through our driver interface.
+    ...ENGINES.map((engine) => ({ name: `engines-${engine}`, testDir: 'tests/engines', use: { engine } })),
+  ],
   webServer: {
     command: `node dist-server/main.js`,
     // The URL tests serve images from 127.0.0.1, which the proxy refuses by default.

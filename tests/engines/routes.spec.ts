@@ -1,9 +1,14 @@
-import { expect, test, type Browser } from '@playwright/test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeBmp } from '../../src/core/codecs/bmp';
 import type { ImageFormat } from '../../src/core/codecs/formats';
-import { decodersFor, type DecodeRoute } from '../../src/core/decode-route';
-import { fixture, fixtureFile, thumbnails, waitForAll } from './helpers';
+import { decodersFor, type DecoderName, type DecodeRoute } from '../../src/core/decode-route';
+import { fixture, fixtureFile } from '../e2e/helpers';
+import type { EngineDriver, EngineName } from './driver';
+import { expect, test, waitForFinished } from './fixtures';
+import { readItems, thumbnailPixels } from './page-functions';
 
 /**
  * Every decode route (core/decode-route.ts) against ours, on the same files: the
@@ -12,13 +17,28 @@ import { fixture, fixtureFile, thumbnails, waitForAll } from './helpers';
  * says which), so no route can pass by quietly handing its work to ours.
  */
 
+/**
+ * The host decoders each engine offers (the worker finds them by feature detection,
+ * never by user agent): WebKit has no ImageDecoder. The webcodecs decoder takes JPEG
+ * only (worker/decoders/webcodecs.ts). A decoder that does not take the file is
+ * passed over, so the expected one is the first in the route that does.
+ */
+const HOST_DECODERS: Record<EngineName, DecoderName[]> = {
+  chromium: ['webcodecs', 'bitmap'],
+  firefox: ['webcodecs', 'bitmap'],
+  webkit: ['bitmap'],
+};
+const takes = (engine: EngineName, decoder: DecoderName, format: ImageFormat) =>
+  decoder === 'core' || (HOST_DECODERS[engine].includes(decoder) && (decoder !== 'webcodecs' || format === 'jpeg'));
+const expectedDecoder = (engine: EngineName, route: DecodeRoute, format: ImageFormat) => decodersFor(route, format).find((d) => takes(engine, d, format));
+
 interface Input {
   name: string;
   buffer: Buffer;
   format: ImageFormat;
   /** Expected thumbnail size (fit inside 256×256). */
   size: [number, number];
-  /** False when the browser's decoders must decline and ours answers (a cut file). */
+  /** False for a file cut short: the browsers disagree on those, so ours alone answers (ImageInfo.cutShort). */
   whole?: boolean;
 }
 
@@ -43,7 +63,8 @@ async function makeInputs(): Promise<Input[]> {
   longTag.set([0x00, 0x04], entry + 2);
   longTag.set([0x00, 0x00, 0x00, 0x06], entry + 8);
   inputs.push({ name: 'long-tag.jpg', buffer: longTag, format: 'jpeg', size: [171, 256] });
-  // Cut short: the browser's decoders decline it and ours shows what there is.
+  // Cut short: ours shows what there is, in every engine (Chromium would refuse it,
+  // Firefox shows it with white, WebKit returns a blank image).
   inputs.push({ name: 'cut.jpg', buffer: jpeg.subarray(0, Math.floor(jpeg.length * 0.6)), format: 'jpeg', size: [256, 171], whole: false });
 
   // The other formats, made from the same photo, with an alpha ramp for those that keep it.
@@ -66,49 +87,48 @@ interface Made {
   data: Buffer;
 }
 
-async function thumbnailsVia(browser: Browser, route: DecodeRoute, inputs: Input[]): Promise<Made[]> {
-  // Each route in a fresh context, so none answers from another's cache.
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`/?decoder=${route}`);
-  await page.getByLabel('Choose images').setInputFiles(inputs.map(({ name, buffer }) => ({ name, mimeType: 'application/octet-stream', buffer })));
-  await waitForAll(page, inputs.length);
+/** Each input as a file on disk, for the file input. */
+function onDisk(inputs: Input[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'routes-'));
+  return inputs.map(({ name, buffer }) => {
+    writeFileSync(join(dir, name), buffer);
+    return join(dir, name);
+  });
+}
+
+async function thumbnailsVia(app: EngineDriver, baseURL: string, route: DecodeRoute, inputs: Input[], paths: string[]): Promise<Made[]> {
+  // Each route at its own address: the cache key holds the route, so none answers from another's results.
+  await app.open(`${baseURL}/?decoder=${route}`);
+  await app.addFiles('Choose images', paths);
+  const items = await waitForFinished(app, inputs.length);
   const made: Made[] = [];
-  for (let i = 0; i < inputs.length; i++) {
-    const item = thumbnails(page).nth(i);
-    await expect(item, inputs[i]!.name).toHaveAttribute('data-state', 'done');
-    const pixels = await item.getByRole('img').evaluate(async (img: HTMLImageElement) => {
-      await img.decode();
-      const canvas = new OffscreenCanvas(img.naturalWidth, img.naturalHeight);
-      const ctx = canvas.getContext('2d')!;
-      ctx.drawImage(img, 0, 0);
-      // As base64: far cheaper to hand over than an array of numbers.
-      const bytes = ctx.getImageData(0, 0, img.naturalWidth, img.naturalHeight).data;
-      let text = '';
-      for (let k = 0; k < bytes.length; k += 0x8000) text += String.fromCharCode(...bytes.subarray(k, k + 0x8000));
-      return { width: img.naturalWidth, height: img.naturalHeight, data: btoa(text) };
-    });
-    made.push({ decoder: await item.getAttribute('data-decoder'), width: pixels.width, height: pixels.height, data: Buffer.from(pixels.data, 'base64') });
+  for (const [i, item] of items.entries()) {
+    expect(item.state, `${inputs[i]!.name}: ${item.text}`).toBe('done');
+    const pixels = await app.evaluate(thumbnailPixels, i);
+    made.push({ decoder: item.decoder, width: pixels.width, height: pixels.height, data: Buffer.from(pixels.rgba, 'base64') });
   }
-  await context.close();
+  // Start the next route with an empty list.
+  await app.click('Clear');
+  await expect.poll(async () => (await app.evaluate(readItems)).length).toBe(0);
   return made;
 }
 
 const meanDifference = (a: Buffer, b: Buffer) => a.reduce((sum, v, k) => sum + Math.abs(v - b[k]!), 0) / a.length;
 
-test('every decode route gives the same upright thumbnails as ours, for all eight orientations and every format', async ({ browser }) => {
-  test.setTimeout(120_000);
+test('every decode route gives the same upright thumbnails as ours, for all eight orientations and every format', async ({ app, baseURL, engine }) => {
+  test.setTimeout(180_000);
   const inputs = await makeInputs();
-  const core = await thumbnailsVia(browser, 'core', inputs);
+  const paths = onDisk(inputs);
+  const core = await thumbnailsVia(app, baseURL!, 'core', inputs, paths);
   for (const [i, input] of inputs.entries()) {
     expect(core[i]!.decoder, input.name).toBe('core');
     expect([core[i]!.width, core[i]!.height], input.name).toEqual(input.size);
   }
   for (const route of ['auto', 'webcodecs', 'bitmap'] as const) {
-    const made = await thumbnailsVia(browser, route, inputs);
+    const made = await thumbnailsVia(app, baseURL!, route, inputs, paths);
     for (const [i, input] of inputs.entries()) {
       const label = `${input.name} via ${route}`;
-      expect(made[i]!.decoder, label).toBe(input.whole === false ? 'core' : decodersFor(route, input.format)[0]);
+      expect(made[i]!.decoder, label).toBe(input.whole === false ? 'core' : expectedDecoder(engine, route, input.format));
       expect([made[i]!.width, made[i]!.height], label).toEqual(input.size);
       // Upright and alike: the decoders' shrink filters differ a little (mean ~1-2 of 255);
       // a wrong rotation or flip gives tens.
@@ -117,18 +137,21 @@ test('every decode route gives the same upright thumbnails as ours, for all eigh
   }
 });
 
-test("the browser's decoders apply an embedded colour profile, which ours cannot", async ({ browser }) => {
+test("the browser's decoders apply an embedded colour profile, which ours cannot", async ({ app, baseURL, engine }) => {
   // Pure sRGB red, stored as Display P3 numbers (about 234, 51, 35) with the P3 profile embedded.
   const red = Buffer.alloc(1200 * 800 * 3);
   for (let i = 0; i < red.length; i += 3) red[i] = 255;
   const p3 = await sharp(red, { raw: { width: 1200, height: 800, channels: 3 } }).withIccProfile('p3').jpeg({ quality: 95 }).toBuffer();
   const input: Input = { name: 'p3-red.jpg', buffer: p3, format: 'jpeg', size: [256, 171] };
   const centre = (made: Made) => [...made.data.subarray((85 * 256 + 128) * 4, (85 * 256 + 128) * 4 + 3)];
-  const [core] = await thumbnailsVia(browser, 'core', [input]);
+  const paths = onDisk([input]);
+  const [core] = await thumbnailsVia(app, baseURL!, 'core', [input], paths);
   expect(centre(core!)[1]).toBeGreaterThan(30); // the P3 numbers shown as if sRGB: a duller red
   for (const route of ['auto', 'webcodecs', 'bitmap'] as const) {
-    const [made] = await thumbnailsVia(browser, route, [input]);
-    expect(made!.decoder).toBe(route === 'auto' ? 'webcodecs' : route);
+    const [made] = await thumbnailsVia(app, baseURL!, route, [input], paths);
+    const decoder = expectedDecoder(engine, route, 'jpeg');
+    expect(made!.decoder, route).toBe(decoder);
+    if (decoder === 'core') continue; // WebKit has no ImageDecoder: the webcodecs route falls to ours
     const [r, g, b] = centre(made!);
     expect(r, route).toBeGreaterThan(240);
     expect(Math.max(g!, b!), route).toBeLessThan(20);

@@ -1,0 +1,79 @@
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../support/chromium';
+import { pageExpression, type EngineDriver, type PageFunction } from '../driver';
+import { appRendered, markControl, pasteInto } from '../page-functions';
+
+export const FIREFOX_PATH = process.env.FIREFOX_PATH || '/usr/bin/firefox-esr';
+
+/**
+ * Chromium (over CDP) and Firefox (over WebDriver BiDi, Debian's firefox-esr)
+ * through puppeteer-core: one implementation, as puppeteer speaks both.
+ * Each driver is a fresh browser with a fresh profile, so no test sees another's
+ * cache, storage or service worker.
+ */
+export async function launchPuppeteer(engine: 'chromium' | 'firefox'): Promise<EngineDriver> {
+  const browser: Browser =
+    engine === 'firefox'
+      ? await puppeteer.launch({
+          browser: 'firefox',
+          executablePath: FIREFOX_PATH,
+          protocol: 'webDriverBiDi',
+          headless: true,
+          // Quiet on a closed network: no update, telemetry or captive-portal checks.
+          extraPrefsFirefox: { 'network.captive-portal-service.enabled': false, 'app.update.enabled': false, 'browser.safebrowsing.update.enabled': false },
+        })
+      : await puppeteer.launch({ browser: 'chrome', executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, dumpio: !!process.env.DUMPIO });
+  const version = await browser.version();
+  const page: Page = (await browser.pages())[0] ?? (await browser.newPage());
+  await page.setViewport({ width: 1280, height: 900 });
+
+  const run = <A extends unknown[], R>(fn: PageFunction<A, R>, ...args: A): Promise<R> => page.evaluate(pageExpression(fn, args)) as Promise<R>;
+  const waitRendered = () => page.waitForFunction(pageExpression(appRendered, []), { timeout: 30_000 });
+  const control = async (name: string, kind: 'field' | 'button') => {
+    const selector = await run(markControl, name, kind);
+    const handle = await page.$(selector);
+    if (!handle) throw new Error(`lost the control "${name}"`);
+    return handle;
+  };
+
+  return {
+    engine,
+    version,
+    async open(url) {
+      await page.goto(url);
+      await waitRendered();
+    },
+    async reload() {
+      await page.reload();
+      await waitRendered();
+    },
+    async addFiles(label, paths) {
+      const input = await control(label, 'field');
+      await (input as unknown as { uploadFile(...p: string[]): Promise<void> }).uploadFile(...paths);
+    },
+    async fill(label, text) {
+      const field = await control(label, 'field');
+      // Select what is there, then type over it: a person's edit, one input event per key.
+      await field.click({ count: 3 });
+      await page.keyboard.press('Backspace');
+      await field.type(text);
+    },
+    async paste(label, text) {
+      const selector = await run(markControl, label, 'field');
+      await page.click(selector);
+      await run(pasteInto, selector, text);
+    },
+    async select(label, value) {
+      const field = await control(label, 'field');
+      await field.select(value);
+    },
+    async click(name) {
+      const button = await control(name, 'button');
+      await button.click();
+    },
+    evaluate: run,
+    async close() {
+      await browser.close();
+    },
+  };
+}
