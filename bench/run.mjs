@@ -2,8 +2,9 @@
 // `npm run bench`: the core pipeline in Node, then in Chromium against the production
 // build (built first if missing): every decode route against the canvas path and sharp
 // (bench/routes.bench.ts, which writes bench/results/latest.{md,json} and
-// latest-ratios.svg), the cache-hit path, the main thread's long tasks during a batch,
-// and 1,000 cards. TypeScript runs through tsx.
+// latest-ratios.svg), the JPEG route of every engine against that engine's canvas path
+// (bench/engines.bench.ts: Chromium, Firefox, WebKit), the cache-hit path, the main
+// thread's long tasks during a batch, and 1,000 cards. TypeScript runs through tsx.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +21,7 @@ if (!existsSync(`${root}/dist/index.html`) || !existsSync(`${root}/dist-server/m
 }
 run(['--import', 'tsx', 'bench/pipeline.bench.ts']);
 run(['--import', 'tsx', 'bench/routes.bench.ts']);
+run(['--import', 'tsx', 'bench/engines.bench.ts']);
 run(['--import', 'tsx', 'bench/cache.bench.ts']);
 run(['--import', 'tsx', 'bench/main-thread.bench.ts']);
 run(['--import', 'tsx', 'bench/many-cards.bench.ts']);
