@@ -31,6 +31,8 @@ export interface EngineDriver {
   select(label: string, value: string): Promise<void>;
   /** Clicks the button (or link) whose visible text or label is exactly `name`. */
   click(name: string): Promise<void>;
+  /** A PNG of the page as it is shown (attached to a failed test; also for looking at a layout). */
+  screenshot(): Promise<Buffer>;
   /** Runs `fn` in the page with JSON-serialisable arguments and returns its JSON-serialisable result. */
   evaluate<A extends unknown[], R>(fn: PageFunction<A, R>, ...args: A): Promise<R>;
   close(): Promise<void>;

@@ -15,6 +15,10 @@ export const test = base.extend<{ app: EngineDriver }, { engine: EngineName }>({
     testInfo.annotations.push({ type: 'browser', description: driver.version });
     try {
       await use(driver);
+      if (testInfo.status !== testInfo.expectedStatus) {
+        const shot = await driver.screenshot().catch(() => undefined);
+        if (shot) await testInfo.attach(`${engine} screenshot`, { body: shot, contentType: 'image/png' });
+      }
     } finally {
       await driver.close();
     }

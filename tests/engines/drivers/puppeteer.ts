@@ -71,6 +71,9 @@ export async function launchPuppeteer(engine: 'chromium' | 'firefox'): Promise<E
       const button = await control(name, 'button');
       await button.click();
     },
+    async screenshot() {
+      return Buffer.from(await page.screenshot({ type: 'png' }));
+    },
     evaluate: run,
     async close() {
       await browser.close();

@@ -109,6 +109,9 @@ export async function launchWebKit(): Promise<EngineDriver> {
     async click(name) {
       await (await control(name, 'button')).click();
     },
+    async screenshot() {
+      return Buffer.from(await driver.takeScreenshot(), 'base64');
+    },
     evaluate: run,
     async close() {
       try {
