@@ -24,6 +24,7 @@ import { planGeometry } from '../src/core/geometry';
 import { ENGINES, type EngineDriver, type EngineName } from '../tests/engines/driver';
 import { launchEngine } from '../tests/engines/drivers';
 import { median, startServer } from './browser';
+import { CANVAS_WORKER } from './canvas-path';
 import { INPUTS, makeInput, type BenchInput } from './inputs';
 
 const PORT = Number(process.env.BENCH_PORT || 4198);
@@ -67,31 +68,19 @@ function addCanvasInput(): void {
   document.body.append(input);
 }
 
-/** The canvas path in a worker over each picked file, one at a time; milliseconds each (inside the worker). */
-async function canvasTimes(width: number, height: number, quality: number): Promise<number[]> {
+/** The canvas path (bench/canvas-path.ts, its source passed in) over each picked file, one at a time; milliseconds each (inside the worker). */
+async function canvasTimes(code: string, width: number, height: number, quality: number): Promise<number[]> {
   const input = document.querySelector('input[aria-label="Benchmark canvas files"]') as HTMLInputElement;
-  const code = `self.onmessage = async ({ data: { file, width, height, quality } }) => {
-    const started = performance.now();
-    const bitmap = await createImageBitmap(file);
-    const canvas = new OffscreenCanvas(width, height);
-    const ctx = canvas.getContext('2d');
-    ctx.imageSmoothingQuality = 'high';
-    ctx.drawImage(bitmap, 0, 0, width, height);
-    bitmap.close();
-    const blob = await canvas.convertToBlob({ type: 'image/jpeg', quality });
-    await blob.arrayBuffer();
-    self.postMessage(performance.now() - started);
-  };`;
   const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
   const times: number[] = [];
   for (const file of input.files ?? []) {
     // Bytes in memory first, as the app's items have them: the read is not the canvas path's cost.
-    const bytes = new Blob([await file.arrayBuffer()], { type: 'image/jpeg' });
+    const bytes = await file.arrayBuffer();
     times.push(
       await new Promise<number>((resolve, reject) => {
-        worker.onmessage = (e) => resolve(e.data as number);
+        worker.onmessage = (e) => resolve((e.data as { ms: number }).ms);
         worker.onerror = (e) => reject(new Error(e.message));
-        worker.postMessage({ file: bytes, width, height, quality });
+        worker.postMessage({ bytes, type: 'image/jpeg', width, height, outType: 'image/jpeg', quality }, [bytes]);
       }),
     );
   }
@@ -151,7 +140,7 @@ async function timeCanvas(app: EngineDriver, input: BenchInput, paths: string[])
   await app.evaluate(addCanvasInput);
   await app.addFiles('Benchmark canvas files', paths);
   const { width, height } = planGeometry(input.width, input.height, DEFAULT_OPTIONS).canvas;
-  const times = await app.evaluate(canvasTimes, width, height, DEFAULT_OPTIONS.quality / 100);
+  const times = await app.evaluate(canvasTimes, CANVAS_WORKER, width, height, DEFAULT_OPTIONS.quality / 100);
   return { ms: times.slice(1) };
 }
 

@@ -34,6 +34,7 @@ import { planGeometry } from '../src/core/geometry';
 import { DEFAULT_OPTIONS } from '../src/core/options';
 import { provideNodeWasm } from '../tests/support/wasm-node';
 import { launchChromium, observeLongTasks, openApp, startServer, takeLongTasks } from './browser';
+import { CANVAS_WORKER } from './canvas-path';
 import { INPUTS, makeBatch, makeInput, type BenchInput } from './inputs';
 import { writeReport, type Measured, type Report, type Row } from './report';
 
@@ -138,21 +139,6 @@ async function timeUiRoute(browser: Browser, route: UiRoute, input: BenchInput, 
     : undefined;
   return { ms, bytes: last!.length, ssim: await ssimAgainstReference(files.at(-1)!, last!), stages: stageMedian, decoder };
 }
-
-/** The browser's own canvas path, in a worker on the app's page: what a hand-written thumbnailer does. */
-const CANVAS_WORKER = `
-self.onmessage = async ({ data: { bytes, type, width, height, outType, quality } }) => {
-  const started = performance.now();
-  const bitmap = await createImageBitmap(new Blob([bytes], { type }));
-  const canvas = new OffscreenCanvas(width, height);
-  const ctx = canvas.getContext('2d');
-  ctx.imageSmoothingQuality = 'high';
-  ctx.drawImage(bitmap, 0, 0, width, height);
-  bitmap.close();
-  const blob = await canvas.convertToBlob({ type: outType, quality });
-  const out = await blob.arrayBuffer();
-  self.postMessage({ ms: performance.now() - started, out }, [out]);
-};`;
 
 async function timeCanvas(browser: Browser, input: BenchInput, files: Buffer[], beforeClose = () => {}): Promise<Measured> {
   const { page, close } = await openRoute(browser, 'auto');

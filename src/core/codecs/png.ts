@@ -39,7 +39,6 @@ interface PngChunk {
 /** How a walk over the chunks ended. */
 type ChunkWalkEnd =
   | 'iend' // reached IEND: complete file
-  | 'stopped' // reached the chunk the caller asked to stop at
   | 'no-iend' // the bytes ran out exactly between chunks, before IEND
   | 'truncated' // the bytes ran out inside a chunk
   | 'bad-chunk'; // a chunk type that is not four ASCII letters: garbage, not PNG
@@ -61,8 +60,8 @@ function isChunkType(bytes: Uint8Array, at: number): boolean {
   return true;
 }
 
-/** Walks the chunks after the signature, up to IEND or (before reading it) the chunk named `stopAt`. */
-function walkChunks(bytes: Uint8Array, stopAt?: string): ChunkWalk {
+/** Walks the chunks after the signature, up to IEND. It jumps from chunk header to chunk header: a few hundred reads at most. */
+function walkChunks(bytes: Uint8Array): ChunkWalk {
   const chunks: PngChunk[] = [];
   let pos = SIGNATURE.length;
   while (pos < bytes.length) {
@@ -70,7 +69,6 @@ function walkChunks(bytes: Uint8Array, stopAt?: string): ChunkWalk {
     if (!isChunkType(bytes, pos + 4)) return { chunks, end: 'bad-chunk' };
     const length = readUint32(bytes, pos);
     const type = String.fromCharCode(...bytes.subarray(pos + 4, pos + 8));
-    if (type === stopAt) return { chunks, end: 'stopped' };
     if (pos + 12 + length > bytes.length) return { chunks, end: 'truncated' };
     chunks.push({ type, start: pos + 8, length });
     if (type === 'IEND') return { chunks, end: 'iend' };
@@ -197,11 +195,10 @@ function orientationOf(bytes: Uint8Array, chunks: readonly PngChunk[]): Orientat
 
 function probe(bytes: Uint8Array): ImageInfo {
   const { width, height } = readHeader(bytes);
-  // Metadata that matters for orientation sits before the image data; stop there.
-  const { chunks } = walkChunks(bytes, 'IDAT');
-  const info: ImageInfo = { format: 'png', width, height, orientation: orientationOf(bytes, chunks) };
-  // The whole walk jumps from chunk header to chunk header: a few hundred reads at most.
-  const { end } = walkChunks(bytes);
+  const { chunks, end } = walkChunks(bytes);
+  // Metadata that matters for orientation sits before the image data.
+  const idat = chunks.findIndex((c) => c.type === 'IDAT');
+  const info: ImageInfo = { format: 'png', width, height, orientation: orientationOf(bytes, idat < 0 ? chunks : chunks.slice(0, idat)) };
   return end === 'truncated' || end === 'no-iend' ? { ...info, cutShort: true } : info;
 }
 

@@ -112,7 +112,8 @@ function imageSize(bytes: Uint8Array, first: RiffChunk): { width: number; height
 function readHeader(bytes: Uint8Array): WebpHeader {
   if (bytes.length < RIFF_HEADER_SIZE + 8) throw truncated(FORMAT);
   // The RIFF size counts from byte 8; a file shorter than that is cut; longer is trailing junk (ignored).
-  const riffEnd = Math.min(bytes.length, 8 + view(bytes).getUint32(4, true));
+  const declaredEnd = 8 + view(bytes).getUint32(4, true);
+  const riffEnd = Math.min(bytes.length, declaredEnd);
   const { chunks, complete } = readChunks(bytes, RIFF_HEADER_SIZE, riffEnd);
   const first = chunks[0];
   if (!first) throw corrupt(FORMAT, 'it has no image chunk');
@@ -122,8 +123,7 @@ function readHeader(bytes: Uint8Array): WebpHeader {
   const { width, height } = imageSize(bytes, first);
   if (width === 0 || height === 0) throw corrupt(FORMAT, `the image ${width === 0 ? 'width' : 'height'} is 0`);
   const animated = first.fourcc === 'VP8X' && ((bytes[first.start] ?? 0) & VP8X_ANIMATION) !== 0;
-  // A RIFF size beyond the file's end: the file was cut short.
-  return { width, height, animated, chunks, cutShort: 8 + view(bytes).getUint32(4, true) > bytes.length };
+  return { width, height, animated, chunks, cutShort: declaredEnd > bytes.length };
 }
 
 /** Orientation from the EXIF chunk (only extended-format files have one). */
