@@ -73,11 +73,17 @@ export type ThumbnailOutcome =
       cache: 'hit' | 'miss';
       /** The worker's time per stage for the first thumbnail made (not on a hit); the benchmark reads it. */
       stagesMs?: WorkerThumbnail['stagesMs'];
+      /**
+       * Settles once the thumbnails are in the cache (at once when they came from it or
+       * there is none): a saved list must not point at thumbnails a reload cannot find.
+       */
+      stored: Promise<void>;
     }
   | { ok: false; error: ThumbnailErrorData };
 
-/** Jobs with the same keys already running: a duplicate inside a batch waits for the first. */
-const inFlight = new Map<string, Promise<WorkerResult>>();
+/** Jobs with the same keys already running, and their storing: a duplicate inside a batch waits for the first. */
+const inFlight = new Map<string, { work: Promise<WorkerResult>; stored: Promise<void> }>();
+const NOTHING_TO_STORE = Promise.resolve();
 
 /**
  * What happens to one item, from its bytes to its thumbnails (one per options: a
@@ -92,12 +98,13 @@ export async function makeThumbnails(input: ThumbnailInput, options: ThumbnailOp
   const done = (
     thumbnails: MadeThumbnail[],
     cache: 'hit' | 'miss',
-    extra: { contentHash?: string; inputBytes?: number; stagesMs?: WorkerThumbnail['stagesMs'] },
+    extra: { contentHash?: string; inputBytes?: number; stagesMs?: WorkerThumbnail['stagesMs']; stored?: Promise<void> },
   ): ThumbnailOutcome => ({
     ok: true,
     thumbnails,
     cache,
     elapsedMs: performance.now() - started,
+    stored: NOTHING_TO_STORE,
     ...extra,
   });
   await thumbnailCache.open();
@@ -137,7 +144,7 @@ export async function makeThumbnails(input: ThumbnailInput, options: ThumbnailOp
   if (!result.ok) return { ok: false, error: result.error };
   const thumbnails = found.slice();
   missing.forEach((i, n) => (thumbnails[i] = { ...cachedForm(result.thumbnails[n]!), cacheKey: keys[i] }));
-  return done(thumbnails as MadeThumbnail[], result.shared ? 'hit' : 'miss', { contentHash, inputBytes, stagesMs: result.thumbnails[0]?.stagesMs });
+  return done(thumbnails as MadeThumbnail[], result.shared ? 'hit' : 'miss', { contentHash, inputBytes, stagesMs: result.thumbnails[0]?.stagesMs, stored: result.stored });
 }
 
 /** The cached thumbnail for each options, or undefined where the cache has none. */
@@ -162,27 +169,28 @@ async function computeShared(
   options: ThumbnailOptions[],
   keys: string[],
   signal: AbortSignal | undefined,
-): Promise<WorkerResult & { shared?: boolean }> {
+): Promise<WorkerResult & { shared?: boolean; stored: Promise<void> }> {
   const flightKey = keys.join('|');
   const running = inFlight.get(flightKey);
   if (running) {
-    const shared = await untilAborted(running, signal);
-    if (!shared) return { ok: false, error: { ...CANCELLED } };
-    if (shared.ok || shared.error.code !== 'cancelled') return { ...shared, shared: true };
+    const shared = await untilAborted(running.work, signal);
+    if (!shared) return { ok: false, error: { ...CANCELLED }, stored: NOTHING_TO_STORE };
+    if (shared.ok || shared.error.code !== 'cancelled') return { ...shared, shared: true, stored: running.stored };
   }
   const work = thumbnailPool().run(bytes, options, signal);
-  inFlight.set(flightKey, work);
   // Stored in the background (the person sees the thumbnail without waiting for the
   // disk); the key stays in flight until stored, so a duplicate arriving meanwhile
   // shares this result instead of computing it again.
-  void work
+  const stored = work
     .then(async (r) => {
       if (r.ok) await Promise.all(r.thumbnails.map((t, i) => thumbnailCache.put(keys[i]!, cachedForm(t))));
     })
+    .catch(() => {}) // an entry that could not be stored is simply not in the cache
     .finally(() => {
-      if (inFlight.get(flightKey) === work) inFlight.delete(flightKey);
+      if (inFlight.get(flightKey)?.work === work) inFlight.delete(flightKey);
     });
-  return work;
+  inFlight.set(flightKey, { work, stored });
+  return { ...(await work), stored };
 }
 
 /** The promise's value, or undefined as soon as the signal aborts (a cancelled duplicate stops waiting). */

@@ -340,6 +340,7 @@ class JobList {
     job.inputBytes ??= input?.size?.();
     const current = () => this.controllers.get(job.id) === controller;
     const options = outputOptions(target);
+    let stored: Promise<void> | undefined;
     try {
       const outcome = await makeThumbnails(
         {
@@ -360,6 +361,7 @@ class JobList {
       this.controllers.delete(job.id);
       job.target = undefined;
       if (outcome.ok) {
+        stored = outcome.stored;
         this.release(job);
         job.thumbnails = outcome.thumbnails.map((t, i) => this.names.claim(toJobThumbnail(t, options[i]!), job.name));
         job.settings = target;
@@ -394,14 +396,20 @@ class JobList {
       job.error = { code: 'worker-failed', message: 'Something went wrong with this image.', detail: e instanceof Error ? e.message : String(e) };
       job.state = 'error';
     }
-    this.settled(job);
+    this.settled(job, stored);
   }
 
-  /** After any item ends (or goes): count it for the time-left estimate and save it soon. */
-  private settled(job?: Job): void {
+  /**
+   * After any item ends (or goes): count it for the time-left estimate and save it,
+   * once its thumbnails are in the cache (`stored`): a record saved earlier would
+   * promise a reload thumbnails it cannot find.
+   */
+  private settled(job?: Job, stored?: Promise<void>): void {
     this.batch.settled++;
     if (!this.counts.busy) this.batch = { startedAt: 0, settled: 0 };
-    if (job) this.persist(job);
+    if (!job) return;
+    if (stored) void stored.then(() => this.items.includes(job) && this.persist(job));
+    else this.persist(job);
   }
 
   private persist(job: Job): void {
