@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
-import { provideNodeWasm } from '../tests/support/wasm-node';
+import { provideNodeWasm } from '../src/node/wasm';
 import { launchChromium, median, openApp, startServer } from './browser';
 
 const HITS = Number(process.env.BENCH_HITS || 15);

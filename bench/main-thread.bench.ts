@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jpegCodec } from '../src/core/codecs/jpeg';
 import { createRawImage } from '../src/core/image';
-import { provideNodeWasm } from '../tests/support/wasm-node';
+import { provideNodeWasm } from '../src/node/wasm';
 import { describeLongTasks, launchChromium, observeLongTasks, openApp, startServer, takeLongTasks } from './browser';
 
 const FILES = Number(process.env.BENCH_BATCH || 12);

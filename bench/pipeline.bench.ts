@@ -15,7 +15,7 @@ import { planGeometry } from '../src/core/geometry';
 import { DEFAULT_OPTIONS } from '../src/core/options';
 import { areaShrink } from '../src/core/shrink';
 import { createRawImage } from '../src/core/image';
-import { provideNodeWasm } from '../tests/support/wasm-node';
+import { provideNodeWasm } from '../src/node/wasm';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 
@@ -58,7 +58,7 @@ async function median(label: string, fn: () => Promise<unknown>): Promise<number
 }
 
 await provideNodeWasm();
-await initResize(providedWasm().resize);
+await initResize(providedWasm('resize'));
 const cases: [string, Uint8Array][] = [];
 const corpusPhoto = resolve(import.meta.dirname ?? '.', '../../shared/corpus/jpeg-tricky/sharp_2569067123_aca715a2ee_o.jpg');
 try {

@@ -32,7 +32,7 @@ import { codecFor, sniffFormat } from '../src/core/codecs/registry';
 import { providedWasm } from '../src/core/codecs/wasm';
 import { planGeometry } from '../src/core/geometry';
 import { DEFAULT_OPTIONS } from '../src/core/options';
-import { provideNodeWasm } from '../tests/support/wasm-node';
+import { provideNodeWasm } from '../src/node/wasm';
 import { launchChromium, observeLongTasks, openApp, startServer, takeLongTasks } from './browser';
 import { CANVAS_WORKER } from './canvas-path';
 import { INPUTS, makeBatch, makeInput, type BenchInput } from './inputs';
@@ -289,7 +289,7 @@ if (process.env.BENCH_ONLY === 'memory') {
   process.exit(0);
 }
 await provideNodeWasm();
-await initResize(providedWasm().resize);
+await initResize(providedWasm('resize'));
 const server = await startServer(PORT);
 const rows: Row[] = [];
 const memory: Report['memory'] = { input: INPUTS[1]!.label, mb: {} };

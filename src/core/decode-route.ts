@@ -1,4 +1,4 @@
-import type { ImageFormat } from './codecs/formats';
+import { CODECS, type ImageFormat } from './codecs/registry';
 
 /**
  * Which decoders may make a thumbnail, as one value chosen when the worker pool is
@@ -29,24 +29,12 @@ export type DecodeRoute = (typeof DECODE_ROUTES)[number];
 export type DecoderName = 'webcodecs' | 'bitmap' | 'core';
 
 /**
- * Measured here (`npm run bench`, 2026-12-02, Chromium 150, 2 cores; the table is in README.md), as
- * added-to-shown time over the browser's canvas path:
- * - JPEG 12 MP: WebCodecs at a DCT scale 0.96x, createImageBitmap 1.91x, ours 3.98x (24 MP: 0.48, 1.60, 2.70).
- * - PNG with alpha: createImageBitmap 1.79x, ours 3.38x. WebP: 1.50x against 2.44x.
- *   The browser decodes these at full size whatever is asked (only JPEG has DCT scaling).
- * - BMP: ours and createImageBitmap alike (2.2x and 2.1x, within the noise); ours goes
- *   first because it passes bmpsuite. GIF: ours first for the same reason.
- * The browser's decoders refuse incomplete files in a worker (cut short, no IEND), so
- * ours, which shows what there is, still answers those.
- * Bump DECODER_ORDER_VERSION whenever this table changes: it is part of the cache key.
+ * Per format, the decoders in the order `npm run bench` measured fastest for
+ * equal output: each codec declares its own (Codec.decoders, with the figures
+ * beside it). Bump DECODER_ORDER_VERSION whenever an order changes: it is part
+ * of the cache key.
  */
-export const DECODER_ORDER: Record<ImageFormat, readonly DecoderName[]> = {
-  jpeg: ['webcodecs', 'bitmap', 'core'],
-  png: ['bitmap', 'core'],
-  webp: ['bitmap', 'core'],
-  bmp: ['core', 'bitmap'],
-  gif: ['core', 'bitmap'],
-};
+export const DECODER_ORDER = Object.fromEntries(CODECS.map((c) => [c.format, c.decoders])) as Record<ImageFormat, readonly DecoderName[]>;
 export const DECODER_ORDER_VERSION = 1;
 
 /** The decoders to try for one file, in order; ours is always among them. */

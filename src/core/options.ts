@@ -1,12 +1,24 @@
+import { ENCODER_SETTINGS, isImageFormat, WRITABLE_CODECS, type ImageFormat } from './codecs/registry';
 import { ThumbnailError } from './errors';
 
 export type FitMode = 'inside' | 'cover' | 'contain' | 'fill';
-export type OutputFormat = 'same' | 'jpeg' | 'png' | 'webp';
+/**
+ * - 'same': the input's format when browsers show it and we write it (JPEG, PNG,
+ *   WebP, AVIF); PNG for BMP and GIF.
+ * - 'legacy': the input's format wherever we can write it, BMP included, as the
+ *   old API did (the "Classic 100×100" preset); PNG for GIF.
+ * - a format id: that format (any codec that can encode).
+ */
+export type OutputFormat = 'same' | 'legacy' | ImageFormat;
+/** Where a cover crop sits: the centre, or where the content is (smartcrop: skin, edges, saturation). */
+export type CropFocus = 'centre' | 'smart';
 /** The kernels @jsquash/resize's main module offers (its hqx and magic kernels need wasm of their own). */
 export type ResizeMethod = 'lanczos3' | 'mitchell' | 'catrom' | 'triangle';
 
 export const FIT_MODES: readonly FitMode[] = ['inside', 'cover', 'contain', 'fill'];
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', 'jpeg', 'png', 'webp'];
+/** The format menu: 'same', then every format we write, in the registry's order ('legacy' is the Classic preset's). */
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['same', ...WRITABLE_CODECS.map((c) => c.format)];
+export const CROP_FOCI: readonly CropFocus[] = ['centre', 'smart'];
 export const RESIZE_METHODS: readonly ResizeMethod[] = ['lanczos3', 'mitchell', 'catrom', 'triangle'];
 
 export interface ThumbnailOptions {
@@ -16,8 +28,12 @@ export interface ThumbnailOptions {
   height: number;
   fit: FitMode;
   format: OutputFormat;
-  /** 1..100, used by JPEG and WebP. */
+  /** 1..100, used by the lossy formats (Codec.takesQuality). */
   quality: number;
+  /** Each codec's own settings beyond quality (Codec.settings), by key, defaults filled in. */
+  encoderSettings: Readonly<Record<string, number>>;
+  /** Cover only: centre the crop, or follow the content. */
+  focus: CropFocus;
   /** '#rrggbb': letterbox colour for 'contain' and what alpha is flattened onto for JPEG. */
   background: string;
   /** Off by default: a thumbnail is never bigger than its source unless asked. */
@@ -44,6 +60,8 @@ export const DEFAULT_OPTIONS: Readonly<ThumbnailOptions> = Object.freeze({
   fit: 'inside',
   format: 'same',
   quality: 80,
+  encoderSettings: Object.freeze(Object.fromEntries(ENCODER_SETTINGS.map((s) => [s.key, s.default]))),
+  focus: 'centre',
   background: '#ffffff',
   allowEnlarge: false,
   // 100 MP: a 24 MP phone photo passes with room; a decompression bomb does not.
@@ -58,7 +76,8 @@ export const DEFAULT_OPTIONS: Readonly<ThumbnailOptions> = Object.freeze({
  */
 // 2: contain keeps alpha for PNG/WebP output; 3: results say whether they have alpha;
 // 4: browser decoders get no EXIF and shrink premultiplied (Firefox turned photos twice and lost alpha)
-export const PIPELINE_VERSION = 4;
+// 5: PNG through oxipng; an input that cannot be bettered is kept (metadata removed); 'same' makes BMP PNG
+export const PIPELINE_VERSION = 5;
 
 const HEX_COLOUR = /^#[0-9a-f]{6}$/;
 
@@ -87,8 +106,13 @@ export function normaliseOptions(input: Partial<ThumbnailOptions> = {}): Thumbna
   }
   let format = String(o.format).toLowerCase();
   if (format === 'jpg') format = 'jpeg';
-  if (!OUTPUT_FORMATS.includes(format as OutputFormat)) {
+  const writable = format === 'same' || format === 'legacy' || (isImageFormat(format) && WRITABLE_CODECS.some((c) => c.format === format));
+  if (!writable) {
     throw new ThumbnailError('invalid-options', `Format must be one of ${OUTPUT_FORMATS.join(', ')}; got "${o.format}".`);
+  }
+  const focus = String(o.focus).toLowerCase() as CropFocus;
+  if (!CROP_FOCI.includes(focus)) {
+    throw new ThumbnailError('invalid-options', `Crop focus must be one of ${CROP_FOCI.join(', ')}; got "${o.focus}".`);
   }
   const method = String(o.method).toLowerCase() as ResizeMethod;
   if (!RESIZE_METHODS.includes(method)) {
@@ -104,12 +128,26 @@ export function normaliseOptions(input: Partial<ThumbnailOptions> = {}): Thumbna
     fit,
     format: format as OutputFormat,
     quality: integerIn('Quality', o.quality, 1, 100),
+    encoderSettings: normaliseEncoderSettings(o.encoderSettings),
+    focus,
     background,
     allowEnlarge: Boolean(o.allowEnlarge),
     maxPixels: integerIn('Pixel limit', o.maxPixels, 1, Number.MAX_SAFE_INTEGER),
     method,
     scalePercent: integerIn('Percentage', o.scalePercent, 0, MAX_SCALE_PERCENT),
   };
+}
+
+/**
+ * Every codec setting with its default or a checked value. Keys no codec declares
+ * are dropped, not refused: settings saved by a version that had another codec
+ * must not make the page unusable.
+ */
+function normaliseEncoderSettings(input: unknown): Record<string, number> {
+  const given = (input && typeof input === 'object' ? input : {}) as Record<string, unknown>;
+  return Object.fromEntries(
+    ENCODER_SETTINGS.map((s) => [s.key, given[s.key] === undefined || given[s.key] === '' ? s.default : integerIn(s.label, given[s.key], s.min, s.max)]),
+  );
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {

@@ -8,6 +8,8 @@ import { hasTransparency, type RawImage } from './image';
 import { applyOrientation } from './orient';
 import { normaliseOptions, parseHexColour, type ThumbnailOptions } from './options';
 import { kernelResize, preshrink, preshrinkSize } from './resize';
+import { smartCropRegion } from './smart-crop';
+import { thumbHashOf } from './thumbhash';
 
 export interface SourceInfo {
   format: ImageFormat;
@@ -26,6 +28,18 @@ export interface Thumbnail {
   height: number;
   /** Whether any output pixel is not fully opaque (the page shows a checkerboard only then). */
   hasAlpha: boolean;
+  /**
+   * The input itself, metadata removed, was handed back: it already fit, was in
+   * the format asked for, and no re-encode came out smaller (keepOriginalWhenSmaller).
+   */
+  keptOriginal: boolean;
+  /**
+   * The input embeds a colour profile other than sRGB and the decoder that made
+   * the pixels did not apply it (ours never do; the browser's do): colours may differ.
+   */
+  colourProfileIgnored: boolean;
+  /** The thumbnail's ThumbHash (base64): a blurred placeholder for web pages. */
+  thumbHash: string;
   source: SourceInfo;
   /**
    * Pixels held in this runtime's memory at once, at most: the full image when our
@@ -113,7 +127,7 @@ export async function generateThumbnails(
 /** One input as every thumbnail of it shares it: sniffed and probed once, decoded by ours at most once. */
 interface SourceImage {
   bytes: Uint8Array;
-  codec: Codec;
+  codec: Codec<ImageFormat>;
   info: ImageInfo;
   decodeOnce: () => Promise<RawImage>;
 }
@@ -127,7 +141,12 @@ async function oneThumbnail(source: SourceImage, opts: ThumbnailOptions, hooks: 
   // The crop was planned at full size; carry it to the working scale.
   const kx = oriented.width / shown.width;
   const ky = oriented.height / shown.height;
-  const region = clampRegion(oriented, plan.source.x * kx, plan.source.y * ky, plan.source.width * kx, plan.source.height * ky);
+  let region = clampRegion(oriented, plan.source.x * kx, plan.source.y * ky, plan.source.width * kx, plan.source.height * ky);
+  if (opts.fit === 'cover' && opts.focus === 'smart' && (region.width < oriented.width || region.height < oriented.height)) {
+    // On the working image (about twice the thumbnail), so it costs a few ms, not a full-size analysis.
+    const found = await smartCropRegion(oriented, region.width, region.height);
+    region = clampRegion(oriented, found.x, found.y, region.width, region.height);
+  }
   const resized = await kernelResize(crop(oriented, region.x, region.y, region.width, region.height), plan.resized.width, plan.resized.height, opts.method);
 
   const output = outputCodec(codec, opts);
@@ -140,21 +159,47 @@ async function oneThumbnail(source: SourceImage, opts: ThumbnailOptions, hooks: 
   }
 
   const resizedAt = performance.now();
-  const encoded = await output.encode!(final, { quality: opts.quality });
+  const encoded = await output.encode!(final, { quality: opts.quality, ...opts.encoderSettings });
+  const original = canKeepOriginal(source, output, plan, shown) ? output.withoutMetadata!(source.bytes) : undefined;
+  const keptOriginal = original !== undefined && original.length <= encoded.length;
   const stagesMs = { decode: decoded - started, resize: resizedAt - decoded, encode: performance.now() - resizedAt };
   return {
-    bytes: encoded,
+    bytes: keptOriginal ? original : encoded,
     format: output.format,
     mimeType: output.mimeType,
     extension: output.extension,
     width: final.width,
     height: final.height,
     hasAlpha: output.keepsAlpha && hasTransparency(final),
+    keptOriginal,
+    colourProfileIgnored: !keptOriginal && info.foreignColourProfile === true && decoder === 'core',
+    thumbHash: thumbHashOf(final),
     source: { format: codec.format, width: shown.width, height: shown.height, orientation: info.orientation },
     peakPixels,
     decoder,
     stagesMs,
   };
+}
+
+/**
+ * Whether the input itself could be the thumbnail: nothing to resize, crop, pad
+ * or turn, the same format out as in, a whole file (not cut short), and a codec
+ * that can hand it back without its metadata. Animated files are not kept: a
+ * thumbnail is their first frame. The caller still compares sizes: the input is
+ * kept only when a re-encode is no smaller.
+ */
+function canKeepOriginal(source: SourceImage, output: Codec<ImageFormat>, plan: GeometryPlan, shown: { width: number; height: number }): boolean {
+  const { codec, info } = source;
+  const untouched =
+    plan.source.x === 0 &&
+    plan.source.y === 0 &&
+    plan.source.width === shown.width &&
+    plan.source.height === shown.height &&
+    plan.resized.width === shown.width &&
+    plan.resized.height === shown.height &&
+    plan.canvas.width === shown.width &&
+    plan.canvas.height === shown.height;
+  return untouched && output === codec && info.orientation === 1 && !info.cutShort && !info.animated && codec.withoutMetadata !== undefined;
 }
 
 /** Each decoder of the chain in turn until one gives a usable image; ours reports the error if none does. */
@@ -266,7 +311,7 @@ export function plausiblePixels(image: RawImage, format: ImageFormat): boolean {
 }
 
 /** Reads the header and refuses images whose declared size would exhaust memory. */
-export function probeWithinLimit(codec: Codec, bytes: Uint8Array, maxPixels: number): ImageInfo {
+export function probeWithinLimit(codec: Codec<ImageFormat>, bytes: Uint8Array, maxPixels: number): ImageInfo {
   const info = codec.probe(bytes);
   const pixels = info.width * info.height;
   if (pixels > maxPixels) {
@@ -284,10 +329,15 @@ function megapixels(pixels: number): string {
   return mp >= 10 ? mp.toFixed(0) : mp.toPrecision(2);
 }
 
-/** 'same' keeps the input's format where we can write it; GIF input becomes PNG (first frame, alpha kept). */
-export function outputCodec(input: Codec, opts: ThumbnailOptions): Codec {
-  if (opts.format !== 'same') return codecFor(opts.format);
-  return input.encode ? input : codecFor('png');
+/**
+ * The format a thumbnail is written in. 'same' keeps a web-ready format (JPEG,
+ * PNG, WebP, AVIF) and makes the rest PNG (BMP is uncompressed, GIF we do not
+ * write); 'legacy' keeps any format we can write, BMP included, as the old API did.
+ */
+export function outputCodec(input: Codec<ImageFormat>, opts: ThumbnailOptions): Codec<ImageFormat> {
+  if (opts.format === 'same') return input.webReady && input.encode ? input : codecFor('png');
+  if (opts.format === 'legacy') return input.encode ? input : codecFor('png');
+  return codecFor(opts.format);
 }
 
 /** Rounds a scaled crop rectangle to whole pixels that stay inside the image and are at least 1x1. */

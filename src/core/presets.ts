@@ -20,9 +20,9 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'classic',
     label: 'Classic 100×100',
-    description: 'The old API exactly: stretched to 100×100 (aspect not kept), same format as the input.',
-    // The old API resized every image to 100x100, small ones included, and kept the format.
-    fields: { width: 100, height: 100, fit: 'fill', allowEnlarge: true, format: 'same', scalePercent: 0, sizes: [] },
+    description: 'The old API exactly: stretched to 100×100 (aspect not kept), same format as the input, BMP included.',
+    // The old API resized every image to 100x100, small ones included, and kept the format, even BMP.
+    fields: { width: 100, height: 100, fit: 'fill', allowEnlarge: true, format: 'legacy', scalePercent: 0, sizes: [] },
   },
   { id: 'small', label: 'Small 150', description: 'Fits within 150×150.', fields: { width: 150, height: 150, scalePercent: 0 } },
   { id: 'medium', label: 'Medium 256', description: 'Fits within 256×256.', fields: { width: 256, height: 256, scalePercent: 0 } },
@@ -43,12 +43,12 @@ export function presetOf(settings: BatchSettings): PresetId {
 /**
  * The settings with a preset's fields written in. Leaving Classic also undoes what
  * only Classic forces (stretching, enlarging), so "Small 150" after "Classic" fits
- * inside as expected. 'custom' changes nothing.
+ * inside as expected and writes PNG, not BMP. 'custom' changes nothing.
  */
 export function applyPreset(settings: BatchSettings, id: PresetId): BatchSettings {
   const preset = presetById(id);
   if (!preset) return settings;
   const leavingClassic = id !== 'classic' && presetOf(settings) === 'classic';
-  const undo = leavingClassic ? { fit: DEFAULT_OPTIONS.fit, allowEnlarge: DEFAULT_OPTIONS.allowEnlarge } : {};
+  const undo = leavingClassic ? { fit: DEFAULT_OPTIONS.fit, allowEnlarge: DEFAULT_OPTIONS.allowEnlarge, format: DEFAULT_OPTIONS.format } : {};
   return { ...settings, ...undo, ...preset.fields };
 }

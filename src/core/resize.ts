@@ -5,6 +5,9 @@ import { hasTransparency, withOwnBuffer, type RawImage } from './image';
 import { areaShrink } from './shrink';
 import { codecLoaded } from './errors';
 
+/** The resizer's WebAssembly inside node_modules, for runtimes that compile it themselves (src/node/wasm.ts). */
+export const RESIZE_WASM = { resize: '@jsquash/resize/lib/resize/pkg/squoosh_resize_bg.wasm' } as const;
+
 /**
  * Quality resize: lanczos3 (or the chosen kernel) from @jsquash/resize, always with
  * fitMethod 'stretch' (its 'contain' is really a centre crop that also mutates the
@@ -13,7 +16,7 @@ import { codecLoaded } from './errors';
  */
 export async function kernelResize(image: RawImage, width: number, height: number, method: ResizeMethod = 'lanczos3'): Promise<RawImage> {
   if (image.width === width && image.height === height) return image;
-  await codecLoaded('resizer', initResize(providedWasm().resize));
+  await codecLoaded('resizer', initResize(providedWasm('resize')));
   const alpha = hasTransparency(image);
   const input = withOwnBuffer(image);
   const out = await resizeWasm(input as ImageData, {

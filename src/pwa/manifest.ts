@@ -1,5 +1,5 @@
 import type { ManifestOptions } from 'vite-plugin-pwa';
-import { acceptedFileTypes } from '../core/codecs/formats';
+import { acceptedFileTypes } from '../core/codecs/registry';
 import { SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './share-target';
 
 /**

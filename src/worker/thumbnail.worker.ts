@@ -8,7 +8,7 @@ import { toArrayBuffer } from '../core/codecs/codec';
 import { toErrorData } from '../core/errors';
 import type { ThumbnailOptions } from '../core/options';
 import { generateThumbnails } from '../core/pipeline';
-import type { ImageFormat } from '../core/codecs/formats';
+import type { ImageFormat } from '../core/codecs/registry';
 import { decodersFor, type DecodeRoute } from '../core/decode-route';
 import type { HostDecoder } from '../core/pipeline';
 import { bitmapDecoder } from './decoders/bitmap';

@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { READABLE_FORMATS } from '../../src/core/codecs/formats';
+import { CODECS } from '../../src/core/codecs/registry';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium';
 import { fixture, fixtureFile, naturalSize, pixelAt, thumbnails, waitForAll } from './helpers';
 
@@ -126,7 +126,7 @@ test('the manifest is served fresh, has its icons at their sizes, a share target
   expect(manifest.share_target).toMatchObject({ action: '/share-target', method: 'POST', enctype: 'multipart/form-data' });
   expect(manifest.share_target.params.files[0]!.accept).toContain('image/*');
   const handled = manifest.file_handlers[0]!.accept;
-  for (const format of READABLE_FORMATS) expect(handled[format.mimeType]).toEqual([...format.fileExtensions]);
+  for (const format of CODECS) expect(handled[format.mimeType]).toEqual([...format.fileExtensions]);
 });
 
 test('Chromium finds the page installable', async () => {

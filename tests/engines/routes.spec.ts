@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { encodeBmp } from '../../src/core/codecs/bmp';
-import type { ImageFormat } from '../../src/core/codecs/formats';
+import type { ImageFormat } from '../../src/core/codecs/registry';
 import { decodersFor, type DecoderName, type DecodeRoute } from '../../src/core/decode-route';
 import { fixture, fixtureFile } from '../e2e/helpers';
 import type { EngineDriver, EngineName } from './driver';

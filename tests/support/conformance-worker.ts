@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { toErrorData } from '../../src/core/errors';
 import { generateThumbnail } from '../../src/core/pipeline';
-import { provideNodeWasm } from './wasm-node';
+import { provideNodeWasm } from '../../src/node/wasm';
 
 export interface ConformanceJob {
   id: number;

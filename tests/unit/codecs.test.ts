@@ -17,7 +17,7 @@ import { pngCodec } from '../../src/core/codecs/png';
 import { webpCodec } from '../../src/core/codecs/webp';
 import { isThumbnailError, type ThumbnailErrorCode } from '../../src/core/errors';
 import { createRawImage, type RawImage } from '../../src/core/image';
-import { provideNodeWasm } from '../support/wasm-node';
+import { provideNodeWasm } from '../../src/node/wasm';
 
 interface GifWriterInstance {
   addFrame(x: number, y: number, w: number, h: number, pixels: number[], options?: { transparent?: number }): void;

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { READABLE_FORMATS } from '../../src/core/codecs/formats';
+import { CODECS } from '../../src/core/codecs/registry';
 import { DECODER_ORDER, decodeRouteKey, decodersFor, parseDecodeRoute } from '../../src/core/decode-route';
 import type { DecodeRequest } from '../../src/core/pipeline';
 import { dctStepFor } from '../../src/worker/decoders/webcodecs';
 
 describe('decode routes', () => {
   it('every format has an order, and every order ends in or includes our decoder', () => {
-    for (const { format } of READABLE_FORMATS) expect(DECODER_ORDER[format]).toContain('core');
+    for (const { format } of CODECS) expect(DECODER_ORDER[format]).toContain('core');
   });
 
   it("a forced route puts that decoder first and ours after it; 'core' is ours alone", () => {

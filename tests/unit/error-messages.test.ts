@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { sniffFormat } from '../../src/core/codecs/registry';
+import { sniffFormat, SUPPORTED_FORMATS_TEXT } from '../../src/core/codecs/registry';
 import { codecLoaded, ThumbnailError } from '../../src/core/errors';
 
 /** What a person reads when bytes are not an image we can make a thumbnail of: plain words first, the bytes behind "Details". */
@@ -57,7 +57,7 @@ describe('sniffFormat errors', () => {
     expect(e.message).toBe(message);
     expect(e.message).not.toMatch(/bytes [0-9a-f]{2} /); // no hex in the headline
     expect(e.detail).toMatch(/^It starts with bytes [0-9a-f]{2}/);
-    expect(e.detail).toContain('We read JPEG, PNG, WebP, GIF and BMP.');
+    expect(e.detail).toContain(`We read ${SUPPORTED_FORMATS_TEXT}.`);
   });
 
   it('an empty file says so', () => {

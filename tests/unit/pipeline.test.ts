@@ -10,7 +10,7 @@ import { ThumbnailError } from '../../src/core/errors';
 import { createRawImage, type RawImage } from '../../src/core/image';
 import type { ThumbnailOptions } from '../../src/core/options';
 import { fitsRequest, generateThumbnail, generateThumbnails, type DecodeRequest, type HostDecoder } from '../../src/core/pipeline';
-import { provideNodeWasm } from '../support/wasm-node';
+import { provideNodeWasm } from '../../src/node/wasm';
 
 beforeAll(provideNodeWasm);
 
@@ -120,13 +120,15 @@ describe('generateThumbnail', () => {
     expect(r! + b!).toBeLessThan(40);
   });
 
-  it('gives BMP for BMP input and PNG for GIF input when the format is "same"', async () => {
-    expect((await thumb(fixture('rgb24.bmp'))).format).toBe('bmp');
+  it('gives PNG for BMP and GIF input under "same", and keeps BMP only under "legacy" (the Classic preset)', async () => {
+    expect((await thumb(fixture('rgb24.bmp'))).format).toBe('png');
+    expect((await thumb(fixture('rgb24.bmp'), { format: 'legacy' })).format).toBe('bmp');
     const gif = new Uint8Array([
       0x47, 0x49, 0x46, 0x38, 0x39, 0x61, 1, 0, 1, 0, 0x80, 0, 0, 255, 0, 0, 0, 0, 0, 0x2c, 0, 0, 0, 0, 1, 0, 1, 0, 0, 2, 2, 0x44, 0x01, 0, 0x3b,
     ]);
     const t = await thumb(gif);
     expect([t.format, t.width, t.height]).toEqual(['png', 1, 1]);
+    expect((await thumb(gif, { format: 'legacy' })).format).toBe('png'); // we write no GIF
   });
 
   it('converts to WebP when asked', async () => {

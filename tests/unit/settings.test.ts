@@ -30,16 +30,16 @@ describe('presets', () => {
 
   it('Classic is the old API exactly: stretched to 100x100, enlarging small images, the input format kept, one size', () => {
     const classic = applyPreset({ ...DEFAULT_SETTINGS, format: 'webp', sizes: [64, 128] }, 'classic');
-    expect(classic).toMatchObject({ width: 100, height: 100, fit: 'fill', allowEnlarge: true, format: 'same', sizes: [] });
+    expect(classic).toMatchObject({ width: 100, height: 100, fit: 'fill', allowEnlarge: true, format: 'legacy', sizes: [] });
     expect(presetOf(classic)).toBe('classic');
     expect(planGeometry(32, 20, classic).resized).toEqual({ width: 100, height: 100 });
     // Changing what Classic fixes makes it Custom.
     expect(presetOf({ ...classic, format: 'jpeg' })).toBe('custom');
   });
 
-  it('leaving Classic undoes the stretching and enlarging it forced, keeping other choices', () => {
+  it('leaving Classic undoes the stretching, enlarging and BMP output it forced, keeping other choices', () => {
     const classic = applyPreset({ ...DEFAULT_SETTINGS, quality: 60 }, 'classic');
-    expect(applyPreset(classic, 'small')).toMatchObject({ width: 150, height: 150, fit: 'inside', allowEnlarge: false, quality: 60 });
+    expect(applyPreset(classic, 'small')).toMatchObject({ width: 150, height: 150, fit: 'inside', allowEnlarge: false, format: 'same', quality: 60 });
     // From anything else, a preset only sets the box: a chosen fit mode stays.
     expect(applyPreset({ ...DEFAULT_SETTINGS, fit: 'cover' }, 'large')).toMatchObject({ width: 512, height: 512, fit: 'cover' });
     expect(applyPreset({ ...DEFAULT_SETTINGS, scalePercent: 30 }, 'medium').scalePercent).toBe(0);

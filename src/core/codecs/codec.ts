@@ -1,7 +1,9 @@
+import type { DecoderName } from '../decode-route';
 import type { Orientation, RawImage } from '../image';
-import type { FormatInfo, ImageFormat } from './formats';
 
-export type { ImageFormat } from './formats';
+/** A format's id ('jpeg', 'png', 'avif'...): whatever the registry's codecs declare (registry.ts). */
+export type { ImageFormat } from './registry';
+import type { ImageFormat } from './registry';
 
 /** What a header tells before any pixel is decoded. Width/height are as STORED (before orientation). */
 export interface ImageInfo {
@@ -17,21 +19,77 @@ export interface ImageInfo {
    * WebKitGTK 2.50 returns a blank image of the full size).
    */
   cutShort?: boolean;
+  /** An animation (APNG, animated WebP): a thumbnail is its first frame, so the file itself is never handed back. */
+  animated?: boolean;
+  /**
+   * The file embeds a colour profile that is not sRGB (a Display P3 phone photo,
+   * an Adobe RGB export). Our decoders hand over the stored numbers without
+   * converting them, so colours may come out duller or shifted: the card says so.
+   */
+  foreignColourProfile?: boolean;
+}
+
+/**
+ * An encoder setting beyond quality (AVIF's speed): the settings panel shows it
+ * when this codec is the output, options validation checks its range, and the
+ * encoder finds it in EncodeSettings under `key`.
+ */
+export interface EncoderSetting {
+  key: string;
+  label: string;
+  min: number;
+  max: number;
+  default: number;
+  /** One line under the field: what moving it does. */
+  hint: string;
 }
 
 export interface EncodeSettings {
   /** 1..100; ignored by lossless encoders. */
   quality: number;
+  /** The codec's own settings (EncoderSetting.key -> value), defaults filled in. */
+  [setting: string]: number;
 }
 
 /**
- * One self-describing module per format (the Squoosh idea): metadata, sniff,
- * probe, decode, and encode when we can write the format.
+ * One self-describing module per format (the Squoosh idea): what it is called,
+ * how it is recognised, how it is read and written, what it can be told, and
+ * where its WebAssembly lives. Everything else (the format menu, the file
+ * picker, the app manifest, option checks, messages, the proxy's "is this an
+ * image" test, Node's WASM loading) is derived from the list in registry.ts.
  * All byte inputs are Uint8Array views; implementations must not assume byteOffset 0.
  */
-export interface Codec extends FormatInfo {
+export interface Codec<F extends string = string> {
+  format: F;
+  label: string;
+  mimeType: string;
+  /** The extension our thumbnails of this format get. */
+  extension: string;
+  /** Every extension files of this format are commonly saved with, dot included. */
+  fileExtensions: readonly string[];
   /** Whether the encoded output keeps an alpha channel. */
   keepsAlpha: boolean;
+  /**
+   * Every browser shows it in an <img>, so "Same as input" keeps it. BMP and GIF
+   * are not worth keeping (BMP is uncompressed; we write no GIF): they become PNG.
+   */
+  webReady: boolean;
+  /**
+   * The decoders to try in a browser, fastest first for equal output, as
+   * `npm run bench` measured them ('core' is ours; see decode-route.ts). Ours
+   * must be among them: a file is only called broken once ours has had its turn.
+   */
+  decoders: readonly DecoderName[];
+  /** Whether the quality setting (1..100) changes its output. */
+  takesQuality: boolean;
+  /** Settings beyond quality (see EncoderSetting). */
+  settings?: readonly EncoderSetting[];
+  /**
+   * Its WebAssembly modules, by the key the codec reads from providedWasm(),
+   * as paths inside node_modules. The browser fetches each beside its glue code
+   * by itself; Node compiles these files (src/node/wasm.ts).
+   */
+  wasm?: Readonly<Record<string, string>>;
   /** Cheap magic-byte test. */
   sniff(bytes: Uint8Array): boolean;
   /**
@@ -46,6 +104,18 @@ export interface Codec extends FormatInfo {
   decode(bytes: Uint8Array): Promise<RawImage>;
   /** Absent when we cannot write this format (GIF). */
   encode?(image: RawImage, settings: EncodeSettings): Promise<Uint8Array>;
+  /**
+   * The same picture with every metadata block that can say who, where or when
+   * (EXIF with GPS, XMP, comments, text chunks) removed and nothing else changed:
+   * what "original kept" hands out. The colour profile stays (it is how the
+   * pixels are meant to look). Absent when the format cannot be cleaned losslessly.
+   */
+  withoutMetadata?(bytes: Uint8Array): Uint8Array;
+}
+
+/** Declares a codec with its id kept as a literal type, so the registry can derive ImageFormat from it. */
+export function defineCodec<const F extends string>(codec: Codec<F>): Codec<F> {
+  return codec;
 }
 
 /** A fresh ArrayBuffer holding exactly the view's bytes (jSquash wants ArrayBuffer, not a view). */

@@ -15,11 +15,12 @@
 import decodePng, { init as initPngDecoder } from '@jsquash/png/decode.js';
 import encodePng, { init as initPngEncoder } from '@jsquash/png/encode.js';
 import { codecCrashed, codecLoaded, corrupt, ThumbnailError, truncated } from '../errors';
+import { unzlibSync } from 'fflate';
 import { readExifOrientation } from '../exif';
+import { isSrgbProfile } from '../icc';
 import { createRawImage, withOwnBuffer, type Orientation, type RawImage } from '../image';
-import { toArrayBuffer, type Codec, type ImageInfo } from './codec';
+import { defineCodec, toArrayBuffer, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
-import { FORMATS } from './formats';
 
 const FORMAT = 'PNG';
 const SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -198,8 +199,36 @@ function probe(bytes: Uint8Array): ImageInfo {
   const { chunks, end } = walkChunks(bytes);
   // Metadata that matters for orientation sits before the image data.
   const idat = chunks.findIndex((c) => c.type === 'IDAT');
-  const info: ImageInfo = { format: 'png', width, height, orientation: orientationOf(bytes, idat < 0 ? chunks : chunks.slice(0, idat)) };
+  const header = idat < 0 ? chunks : chunks.slice(0, idat);
+  const info: ImageInfo = { format: 'png', width, height, orientation: orientationOf(bytes, header) };
+  if (hasForeignProfile(bytes, header)) info.foreignColourProfile = true;
+  if (header.some((c) => c.type === 'acTL')) info.animated = true;
   return end === 'truncated' || end === 'no-iend' ? { ...info, cutShort: true } : info;
+}
+
+// ---------------------------------------------------------------------------
+// Colour
+
+/** Enough of an inflated profile for its header, tag table and colorants; a bigger one is cut, not refused. */
+const PROFILE_READ_LIMIT = 256 * 1024;
+
+/**
+ * An iCCP profile (name, NUL, compression method, zlib data) that is not sRGB.
+ * An sRGB chunk says sRGB outright; a profile that will not inflate counts as
+ * foreign, since we cannot tell.
+ */
+function hasForeignProfile(bytes: Uint8Array, header: readonly PngChunk[]): boolean {
+  if (header.some((c) => c.type === 'sRGB')) return false;
+  const iccp = header.find((c) => c.type === 'iCCP');
+  if (!iccp) return false;
+  const data = bytes.subarray(iccp.start, iccp.start + iccp.length);
+  const nul = data.indexOf(0);
+  if (nul < 1 || nul + 2 > data.length) return true;
+  try {
+    return !isSrgbProfile(unzlibSync(data.subarray(nul + 2), { out: new Uint8Array(PROFILE_READ_LIMIT) }));
+  } catch {
+    return true;
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -214,7 +243,7 @@ let pngReady: Promise<unknown> | undefined;
  */
 function ensurePng(): Promise<void> {
   pngReady ??= (async () => {
-    const module = providedWasm().png;
+    const module = providedWasm('png');
     await initPngDecoder(module);
     await initPngEncoder(module);
   })();
@@ -279,7 +308,43 @@ async function decode(bytes: Uint8Array): Promise<RawImage> {
 // ---------------------------------------------------------------------------
 // Encode
 
+/**
+ * oxipng's effort, chosen by measurement on the corpus's PNGs at thumbnail size
+ * (bench/oxipng-levels.bench.ts; the figures are in README.md).
+ */
+const OXIPNG_LEVEL = 2;
+
+interface Oxipng {
+  optimise_raw(data: Uint8ClampedArray, width: number, height: number, level: number, interlace: boolean, optimiseAlpha: boolean): Uint8Array;
+}
+let oxipngReady: Promise<Oxipng> | undefined;
+
+/** Loaded on the first PNG written, so a page that never writes one never fetches it. */
+function loadOxipng(): Promise<Oxipng> {
+  oxipngReady ??= import('@jsquash/oxipng/optimise.js').then(({ init }) => init(providedWasm('oxipng')) as unknown as Promise<Oxipng>);
+  return oxipngReady;
+}
+
+/**
+ * Lossless and as small as oxipng makes it: it picks the colour type and bit
+ * depth the pixels need (a two-colour icon becomes a 1-bit palette, a grey one
+ * greyscale) and the best filters, where the plain encoder always writes 8-bit
+ * RGBA. Should oxipng not load (offline before it was cached), the plain encoder
+ * still gives a correct, if larger, PNG.
+ */
 async function encode(image: RawImage): Promise<Uint8Array> {
+  const own = withOwnBuffer(image);
+  try {
+    const oxipng = await loadOxipng();
+    return oxipng.optimise_raw(own.data, own.width, own.height, OXIPNG_LEVEL, false, false);
+  } catch {
+    oxipngReady = undefined;
+    return encodePlain(own);
+  }
+}
+
+/** The png crate's encoder: 8-bit RGBA, fast, not small. */
+export async function encodePlain(image: RawImage): Promise<Uint8Array> {
   await ensurePng();
   try {
     // It types its input as the DOM ImageData; it reads only width, height and data.
@@ -291,9 +356,39 @@ async function encode(image: RawImage): Promise<Uint8Array> {
 }
 
 // ---------------------------------------------------------------------------
+// Metadata
 
-export const pngCodec: Codec = {
-  ...FORMATS.png,
+/** Chunks that carry words, dates or EXIF (with GPS): nothing in them draws a pixel. */
+const PRIVATE_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME']);
+
+/** The file without its text, time and EXIF chunks; every other chunk (palette, transparency, colour) is kept byte for byte. */
+function withoutMetadata(bytes: Uint8Array): Uint8Array {
+  const { chunks, end } = walkChunks(bytes);
+  if (end !== 'iend') return bytes;
+  const kept = chunks.filter((c) => !PRIVATE_CHUNKS.has(c.type));
+  const out = new Uint8Array(SIGNATURE.length + kept.reduce((n, c) => n + 12 + c.length, 0));
+  out.set(bytes.subarray(0, SIGNATURE.length));
+  let at = SIGNATURE.length;
+  for (const c of kept) {
+    out.set(bytes.subarray(c.start - 8, c.start + c.length + 4), at);
+    at += 12 + c.length;
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+
+export const pngCodec = defineCodec({
+  format: 'png',
+  label: 'PNG',
+  mimeType: 'image/png',
+  extension: 'png',
+  fileExtensions: ['.png'],
+  webReady: true,
+  // Chromium 150, alpha PNG: createImageBitmap 1.79x the canvas path, ours 3.38x.
+  decoders: ['bitmap', 'core'],
+  takesQuality: false,
+  wasm: { png: '@jsquash/png/codec/pkg/squoosh_png_bg.wasm', oxipng: '@jsquash/oxipng/codec/pkg/squoosh_oxipng_bg.wasm' },
   keepsAlpha: true,
   // The first four bytes ('\x89PNG') are enough to know it is meant as PNG; readHeader() checks the rest.
   sniff: (bytes) => bytes.length >= 4 && SIGNATURE.slice(0, 4).every((b, i) => bytes[i] === b),
@@ -301,4 +396,5 @@ export const pngCodec: Codec = {
   probe,
   decode,
   encode,
-};
+  withoutMetadata,
+});

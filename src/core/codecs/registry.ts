@@ -1,20 +1,52 @@
 import { corrupt, ThumbnailError, truncated } from '../errors';
+import { avifCodec } from './avif';
 import { bmpCodec } from './bmp';
-import type { Codec, ImageFormat } from './codec';
+import type { Codec, EncoderSetting } from './codec';
 import { gifCodec } from './gif';
 import { jpegCodec } from './jpeg';
 import { pngCodec } from './png';
 import { webpCodec } from './webp';
 
-/** Every format we read. Adding a format is one codec file and one line here. */
-export const CODECS: readonly Codec[] = [jpegCodec, pngCodec, webpCodec, gifCodec, bmpCodec];
+/**
+ * Every format we read, in the order the page lists them. Adding a format is one
+ * codec file and one line here: the lists below, the app manifest, the file
+ * picker, the format menu, option checks and Node's WASM loading follow.
+ */
+export const CODECS = [jpegCodec, pngCodec, webpCodec, avifCodec, gifCodec, bmpCodec] as const;
 
-/** 'JPEG, PNG, WebP, GIF and BMP'. */
+export type ImageFormat = (typeof CODECS)[number]['format'];
+
+/** 'JPEG, PNG, WebP, AVIF, GIF and BMP'. */
 export const SUPPORTED_FORMATS_TEXT = ((labels) => `${labels.slice(0, -1).join(', ')} and ${labels.at(-1)}`)(
   CODECS.map((c) => c.label),
 );
 
-export function codecFor(format: ImageFormat): Codec {
+/** The formats we can write, in menu order. */
+export const WRITABLE_CODECS: readonly Codec<ImageFormat>[] = CODECS.filter((c) => c.encode);
+
+/** Every encoder setting beyond quality, each once (two codecs may share one, e.g. a speed). */
+export const ENCODER_SETTINGS: readonly EncoderSetting[] = CODECS.flatMap((c) => c.settings ?? []).filter(
+  (setting, i, all) => all.findIndex((s) => s.key === setting.key) === i,
+);
+
+/** MIME type -> file extensions, the shape of the manifest's `file_handlers` and `share_target` accept lists. */
+export function acceptedFileTypes(): Record<string, string[]> {
+  return Object.fromEntries(CODECS.map((c) => [c.mimeType, [...c.fileExtensions]]));
+}
+
+/**
+ * For `<input type="file" accept>`: every MIME type and extension, because some
+ * systems label BMP files oddly (image/x-ms-bmp) or not at all, and a picker that
+ * greys out a file we could read is worse than one that lets a wrong file through
+ * (which then gets a clear error of its own).
+ */
+export const FILE_PICKER_ACCEPT = ['image/*', ...CODECS.flatMap((c) => c.fileExtensions)].join(',');
+
+export function isImageFormat(id: string): id is ImageFormat {
+  return CODECS.some((c) => c.format === id);
+}
+
+export function codecFor(format: ImageFormat): Codec<ImageFormat> {
   const codec = CODECS.find((c) => c.format === format);
   if (!codec) throw new Error(`No codec registered for ${format}`);
   return codec;
@@ -23,6 +55,16 @@ export function codecFor(format: ImageFormat): Codec {
 /** The label of the format with this MIME type ('image/webp' -> 'WebP'), for the page's summaries. */
 export function formatLabelOf(mimeType: string): string {
   return CODECS.find((c) => c.mimeType === mimeType)?.label ?? mimeType.replace(/^image\//, '').toUpperCase();
+}
+
+/** The MIME type of bytes that are a format we read (by their magic alone), else null: the proxy's "is this an image". */
+export function sniffMimeType(bytes: Uint8Array): string | null {
+  return CODECS.find((c) => c.sniff(bytes))?.mimeType ?? null;
+}
+
+/** Every codec's WebAssembly, key -> path inside node_modules, for runtimes that must compile it themselves (Node). */
+export function wasmPaths(): Record<string, string> {
+  return Object.assign({}, ...CODECS.map((c) => c.wasm ?? {})) as Record<string, string>;
 }
 
 /**
@@ -37,7 +79,7 @@ const SHORTEST_HEADER = 26;
  * file of that format; anything else is described as what it seems to be (a text
  * file, a PDF, an iPhone photo...), with its first bytes behind "Details".
  */
-export function sniffFormat(bytes: Uint8Array): Codec {
+export function sniffFormat(bytes: Uint8Array): Codec<ImageFormat> {
   if (bytes.length === 0) throw new ThumbnailError('empty', 'This file is empty (0 bytes): there is no image in it.');
   const codec = CODECS.find((c) => c.sniff(bytes));
   if (codec) return codec;
@@ -54,7 +96,6 @@ function notAnImage(bytes: Uint8Array, text: boolean): string {
   const ascii = String.fromCharCode(...bytes.subarray(0, 16));
   const brand = ascii.slice(4, 8) === 'ftyp' ? ascii.slice(8, 12) : '';
   if (/^(heic|heix|hevc|heim|heis|mif1|msf1)$/.test(brand)) return 'This is a HEIC/HEIF photo (the format iPhones save), which this app cannot read yet.';
-  if (/^avi[fs]$/.test(brand)) return 'This is an AVIF image, which this app cannot read yet.';
   if (ascii.startsWith('II*\0') || ascii.startsWith('MM\0*')) return 'This is a TIFF image, which this app cannot read yet.';
   if ((bytes[0] === 0xff && bytes[1] === 0x0a) || ascii.startsWith('\0\0\0\x0cJXL ')) return 'This is a JPEG XL image, which this app cannot read yet.';
   if (ascii.startsWith('%PDF')) return 'This is a PDF document, not an image.';

@@ -3,18 +3,11 @@
  *
  * In the browser (a worker) nothing needs providing: each jSquash module fetches
  * its own .wasm beside it (Vite rewrites those URLs at build time). In Node there
- * is no fetch for file URLs, so the caller compiles the .wasm files and hands them
- * over here before the first decode (see tests/support/wasm-node.ts).
+ * is no fetch for file URLs, so the caller compiles the .wasm files each codec
+ * lists (Codec.wasm) and hands them over here before the first decode
+ * (src/node/wasm.ts does it).
  */
-export interface WasmModules {
-  jpegDecode?: WebAssembly.Module;
-  jpegEncode?: WebAssembly.Module;
-  png?: WebAssembly.Module;
-  webpDecode?: WebAssembly.Module;
-  /** The SIMD build when the runtime has WASM SIMD (Node 20 and Chromium do). */
-  webpEncode?: WebAssembly.Module;
-  resize?: WebAssembly.Module;
-}
+export type WasmModules = Record<string, WebAssembly.Module>;
 
 let provided: WasmModules = {};
 
@@ -22,6 +15,7 @@ export function provideWasmModules(modules: WasmModules): void {
   provided = { ...provided, ...modules };
 }
 
-export function providedWasm(): Readonly<WasmModules> {
-  return provided;
+/** The module registered under a codec's key; undefined in the browser, where jSquash fetches its own. */
+export function providedWasm(key: string): WebAssembly.Module | undefined {
+  return provided[key];
 }

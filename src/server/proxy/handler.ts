@@ -1,3 +1,4 @@
+import { sniffMimeType } from '../../core/codecs/registry';
 import type { ProxyConfig } from './config';
 import { nodeFetchHop } from './node-fetcher';
 import { createRateLimiter } from './rate-limit';
@@ -267,16 +268,8 @@ export function imageType(contentType: string | null, bytes: Uint8Array): string
   return sniffImageType(bytes);
 }
 
-/** The image formats this app decodes, by their magic bytes. */
-export function sniffImageType(b: Uint8Array): string | null {
-  const ascii = (start: number, text: string) => [...text].every((ch, i) => b[start + i] === ch.charCodeAt(0));
-  if (b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff) return 'image/jpeg';
-  if (b[0] === 0x89 && ascii(1, 'PNG\r\n\x1a\n')) return 'image/png';
-  if (ascii(0, 'GIF8')) return 'image/gif';
-  if (ascii(0, 'RIFF') && ascii(8, 'WEBP')) return 'image/webp';
-  if (ascii(0, 'BM')) return 'image/bmp';
-  return null;
-}
+/** The image formats this app decodes, by their magic bytes: the codecs' own sniffs, so a new format passes the proxy by itself. */
+export const sniffImageType = sniffMimeType;
 
 /** Resolves or rejects with `work`, or rejects as soon as `signal` aborts (a hop that ignores it cannot hang us). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {

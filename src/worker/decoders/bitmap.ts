@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { FORMATS } from '../../core/codecs/formats';
+import { codecFor } from '../../core/codecs/registry';
 import { stripJpegExif } from '../../core/exif';
 import type { HostDecoder } from '../../core/pipeline';
 
@@ -44,7 +44,7 @@ export const bitmapDecoder: HostDecoder = {
     const shrinking = ideal.width !== full.width || ideal.height !== full.height;
     let bitmap: ImageBitmap | undefined;
     try {
-      const blob = new Blob([(format === 'jpeg' ? stripJpegExif(bytes) : bytes) as BlobPart], { type: FORMATS[format].mimeType });
+      const blob = new Blob([(format === 'jpeg' ? stripJpegExif(bytes) : bytes) as BlobPart], { type: codecFor(format).mimeType });
       bitmap = await createImageBitmap(blob, {
         imageOrientation: 'from-image', // nothing left to apply: the tag was cut out above
         premultiplyAlpha: 'premultiply',

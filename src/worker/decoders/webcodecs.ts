@@ -1,5 +1,5 @@
 /// <reference lib="webworker" />
-import { FORMATS } from '../../core/codecs/formats';
+import { codecFor } from '../../core/codecs/registry';
 import { stripJpegExif } from '../../core/exif';
 import type { DecodeRequest, HostDecoder } from '../../core/pipeline';
 
@@ -65,7 +65,7 @@ export const webCodecsDecoder: HostDecoder = {
   name: 'webcodecs',
   async decode(bytes, format, request) {
     if (format !== 'jpeg') return null;
-    const type = FORMATS.jpeg.mimeType;
+    const type = codecFor('jpeg').mimeType;
     if (!(await isSupported(type))) return null;
     // A full-size decode through here is no faster than the others: leave it to them.
     const step = dctStepFor(request);
