@@ -1,0 +1,224 @@
+import { describe, expect, it } from 'vitest';
+import { createRawImage, type RawImage } from '../../src/core/image';
+import { smartCropRegion, type CropRegion } from '../../src/core/smart-crop';
+
+interface Face {
+  cx: number;
+  cy: number;
+  rx: number;
+  ry: number;
+}
+
+/**
+ * A flat grey-blue picture with one skin-toned, shaded face-like ellipse: dark eyes,
+ * mouth and brows give the edge detail smartcrop weights skin by, and the background
+ * is too unsaturated and too flat to score. Deterministic, no files.
+ */
+function faceImage(width: number, height: number, face: Face): RawImage {
+  const img = createRawImage(width, height);
+  const d = img.data;
+  const s = face.rx / 70; // features scale with the face
+  const inEllipse = (x: number, y: number, cx: number, cy: number, rx: number, ry: number) =>
+    ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1;
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const o = (y * width + x) * 4;
+      let rgb: [number, number, number] = [120, 135, 155];
+      if (inEllipse(x, y, face.cx, face.cy, face.rx, face.ry)) {
+        // Gentle shading so the skin is not one flat colour.
+        const shade = 1 - 0.12 * ((x - face.cx) / face.rx) ** 2 - 0.08 * ((y - face.cy) / face.ry) ** 2;
+        rgb = [224 * shade, 172 * shade, 140 * shade];
+        const eyeY = face.cy - 0.2 * face.ry;
+        const eyeDx = 0.38 * face.rx;
+        if (
+          inEllipse(x, y, face.cx - eyeDx, eyeY, 11 * s, 7 * s) ||
+          inEllipse(x, y, face.cx + eyeDx, eyeY, 11 * s, 7 * s)
+        ) {
+          rgb = [45, 35, 30];
+        } else if (
+          Math.abs(y - (eyeY - 16 * s)) < 3 * s &&
+          Math.abs(Math.abs(x - face.cx) - eyeDx) < 14 * s
+        ) {
+          rgb = [90, 60, 45]; // brows
+        } else if (inEllipse(x, y, face.cx, face.cy + 0.45 * face.ry, 24 * s, 6 * s)) {
+          rgb = [150, 60, 60]; // mouth
+        } else if (Math.abs(x - face.cx) < 3 * s && y > eyeY && y < face.cy + 0.2 * face.ry) {
+          rgb = [185, 135, 110]; // nose line
+        }
+      }
+      d[o] = rgb[0];
+      d[o + 1] = rgb[1];
+      d[o + 2] = rgb[2];
+      d[o + 3] = 255;
+    }
+  }
+  return img;
+}
+
+/** Reproducible noise (LCG) for images with no subject at all. */
+function noiseImage(width: number, height: number, seed = 1): RawImage {
+  const img = createRawImage(width, height);
+  let state = seed >>> 0;
+  for (let i = 0; i < img.data.length; i++) {
+    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+    img.data[i] = (i & 3) === 3 ? 255 : state >>> 24;
+  }
+  return img;
+}
+
+const faceBox = (f: Face) => ({ x0: f.cx - f.rx, x1: f.cx + f.rx, y0: f.cy - f.ry, y1: f.cy + f.ry });
+
+function contains(r: CropRegion, f: Face): boolean {
+  const b = faceBox(f);
+  return r.x <= b.x0 && r.x + r.width >= b.x1 && r.y <= b.y0 && r.y + r.height >= b.y1;
+}
+
+/** What a plain cover crop takes: the same size, centred. */
+function centred(imgW: number, imgH: number, w: number, h: number): CropRegion {
+  return { x: Math.floor((imgW - w) / 2), y: Math.floor((imgH - h) / 2), width: w, height: h };
+}
+
+function expectValidRegion(r: CropRegion, imgW: number, imgH: number, cropW: number, cropH: number): void {
+  for (const v of [r.x, r.y, r.width, r.height]) expect(Number.isInteger(v)).toBe(true);
+  expect(r.x).toBeGreaterThanOrEqual(0);
+  expect(r.y).toBeGreaterThanOrEqual(0);
+  expect(r.width).toBeGreaterThanOrEqual(1);
+  expect(r.height).toBeGreaterThanOrEqual(1);
+  expect(r.x + r.width).toBeLessThanOrEqual(imgW);
+  expect(r.y + r.height).toBeLessThanOrEqual(imgH);
+  // Full short side: one axis spans the whole image.
+  expect(r.width === imgW || r.height === imgH).toBe(true);
+  // Aspect within a pixel: the other side is the rounded exact size.
+  if (r.height === imgH && r.width !== imgW) {
+    expect(Math.abs(r.width - (imgH * cropW) / cropH)).toBeLessThanOrEqual(1);
+  } else if (r.width === imgW && r.height !== imgH) {
+    expect(Math.abs(r.height - (imgW * cropH) / cropW)).toBeLessThanOrEqual(1);
+  } else {
+    // The whole image: only when its aspect already matches to within a pixel.
+    const fits = Math.abs(imgW - (imgH * cropW) / cropH) <= 1 || Math.abs(imgH - (imgW * cropH) / cropW) <= 1;
+    expect(fits).toBe(true);
+  }
+}
+
+describe('smartCropRegion finds the subject a centred crop would cut', () => {
+  it('landscape, face on the left, square crop', async () => {
+    const face: Face = { cx: 110, cy: 200, rx: 70, ry: 90 };
+    const img = faceImage(600, 400, face);
+    // The fixture is only meaningful if the centred crop (x 100..500) loses the face.
+    expect(contains(centred(600, 400, 400, 400), face)).toBe(false);
+
+    const r = await smartCropRegion(img, 400, 400);
+    expectValidRegion(r, 600, 400, 400, 400);
+    expect(r).toMatchObject({ y: 0, width: 400, height: 400 });
+    expect(contains(r, face)).toBe(true);
+  });
+
+  it('landscape, face on the right (mirrored), square crop', async () => {
+    const face: Face = { cx: 490, cy: 200, rx: 70, ry: 90 };
+    const img = faceImage(600, 400, face);
+    expect(contains(centred(600, 400, 400, 400), face)).toBe(false);
+
+    const r = await smartCropRegion(img, 400, 400);
+    expectValidRegion(r, 600, 400, 400, 400);
+    expect(r).toMatchObject({ y: 0, width: 400, height: 400 });
+    expect(contains(r, face)).toBe(true);
+  });
+
+  it('portrait, face near the top, wide 16:9 crop', async () => {
+    const face: Face = { cx: 200, cy: 120, rx: 60, ry: 75 };
+    const img = faceImage(400, 700, face);
+    expect(contains(centred(400, 700, 400, 225), face)).toBe(false);
+
+    const r = await smartCropRegion(img, 1600, 900);
+    expectValidRegion(r, 400, 700, 16, 9);
+    expect(r).toMatchObject({ x: 0, width: 400, height: 225 });
+    expect(contains(r, face)).toBe(true);
+  });
+
+  it('portrait, face near the bottom, wide crop', async () => {
+    const face: Face = { cx: 200, cy: 590, rx: 60, ry: 75 };
+    const img = faceImage(400, 700, face);
+    expect(contains(centred(400, 700, 400, 225), face)).toBe(false);
+
+    const r = await smartCropRegion(img, 320, 180);
+    expectValidRegion(r, 400, 700, 16, 9);
+    expect(contains(r, face)).toBe(true);
+  });
+
+  it('landscape, face on the left, tall 9:16 crop of a wide image', async () => {
+    const face: Face = { cx: 130, cy: 200, rx: 60, ry: 80 };
+    const img = faceImage(640, 400, face);
+    expect(contains(centred(640, 400, 225, 400), face)).toBe(false);
+
+    const r = await smartCropRegion(img, 90, 160);
+    expectValidRegion(r, 640, 400, 9, 16);
+    expect(r).toMatchObject({ y: 0, width: 225, height: 400 });
+    expect(contains(r, face)).toBe(true);
+  });
+
+  // Below 256 px on the short side smartcrop analyses at full size; above, it calls our resample.
+  it.each([
+    ['small, no prescale', 0.5],
+    ['large, prescaled', 2],
+  ])('works at other sizes (%s)', async (_label, k) => {
+    const face: Face = { cx: 110 * k, cy: 200 * k, rx: 70 * k, ry: 90 * k };
+    const img = faceImage(600 * k, 400 * k, face);
+    expect(contains(centred(600 * k, 400 * k, 400 * k, 400 * k), face)).toBe(false);
+
+    const r = await smartCropRegion(img, 1, 1);
+    expectValidRegion(r, 600 * k, 400 * k, 1, 1);
+    expect(contains(r, face)).toBe(true);
+  });
+});
+
+describe('smartCropRegion geometry', () => {
+  const cases: [number, number, number, number][] = [
+    [600, 400, 1, 1],
+    [600, 400, 16, 9],
+    [600, 400, 9, 16],
+    [600, 400, 3, 1], // wider than the image: full width, shorter height
+    [400, 600, 1, 1],
+    [400, 600, 4, 3],
+    [512, 512, 16, 9],
+    [512, 512, 9, 16],
+    [17, 11, 1, 1],
+    [5, 3, 2, 3],
+    [1000, 7, 1, 1],
+    [7, 1000, 1, 1],
+    [333, 201, 1000, 1000], // crop size above the image: only the aspect counts
+    [641, 359, 256, 144],
+  ];
+  it.each(cases)('%ix%i cropped to %i:%i stays inside, keeps the aspect and the full short side', async (w, h, cw, ch) => {
+    const r = await smartCropRegion(noiseImage(w, h, w * 31 + h), cw, ch);
+    expectValidRegion(r, w, h, cw, ch);
+  });
+
+  it('returns exact sizes for a simple case', async () => {
+    expect(await smartCropRegion(noiseImage(600, 400), 16, 9)).toMatchObject({ x: 0, width: 600, height: 338 });
+    expect(await smartCropRegion(noiseImage(600, 400), 9, 16)).toMatchObject({ y: 0, width: 225, height: 400 });
+  });
+
+  it('returns the whole image when the aspect already matches', async () => {
+    expect(await smartCropRegion(noiseImage(640, 360), 16, 9)).toEqual({ x: 0, y: 0, width: 640, height: 360 });
+    expect(await smartCropRegion(noiseImage(300, 300), 50, 50)).toEqual({ x: 0, y: 0, width: 300, height: 300 });
+  });
+
+  it('does not modify the input pixels', async () => {
+    const img = faceImage(600, 400, { cx: 110, cy: 200, rx: 70, ry: 90 });
+    const before = img.data.slice();
+    await smartCropRegion(img, 1, 1);
+    // Counted rather than toEqual: a deep diff of a million bytes takes seconds.
+    let changed = 0;
+    for (let i = 0; i < before.length; i++) if (img.data[i] !== before[i]) changed++;
+    expect(changed).toBe(0);
+  });
+
+  it('rejects unusable sizes', async () => {
+    const img = noiseImage(10, 10);
+    await expect(smartCropRegion(img, 0, 10)).rejects.toThrow(/crop size/);
+    await expect(smartCropRegion(img, 10, Number.NaN)).rejects.toThrow(/crop size/);
+    await expect(smartCropRegion(img, -1, 10)).rejects.toThrow(/crop size/);
+    await expect(smartCropRegion({ width: 10, height: 10, data: new Uint8ClampedArray(4) }, 1, 1)).rejects.toThrow(/bytes/);
+    await expect(smartCropRegion({ width: 0, height: 10, data: new Uint8ClampedArray(0) }, 1, 1)).rejects.toThrow(/image size/);
+  });
+});
