@@ -5,7 +5,7 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { webAppManifest } from './src/pwa/manifest';
 import { proxyVitePlugin } from './src/server/proxy/vite-plugin';
 
-const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string };
+const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string; dependencies: Record<string, string> };
 /**
  * Shown in the page's footer. THUMBNAIL_BUILD marks a build apart from another of
  * the same version (the update test builds twice); a plain build of the same
@@ -44,6 +44,9 @@ export default defineConfig({
         // codecs too; source maps are not. (The plugin adds
         // manifest.webmanifest itself; listing it here too would list it twice.)
         globPatterns: ['**/*.{js,css,html,wasm,svg,png,ico}'],
+        // The multi-threaded AVIF encoder runs only where the page is cross-origin
+        // isolated (SharedArrayBuffer), which ours is not: 3.5 MB no one would use.
+        globIgnores: ['**/avif_enc_mt*'],
         // The largest file is well under 1 MB today; a limit far above it means a
         // future codec is never silently left out (the build fails instead).
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
@@ -52,7 +55,7 @@ export default defineConfig({
     }),
   ],
   // Vite 7 and some setups fetch index.html instead of the wasm without this (DESIGN.md §3).
-  optimizeDeps: { exclude: ['@jsquash/jpeg', '@jsquash/png', '@jsquash/resize', '@jsquash/webp'] },
+  optimizeDeps: { exclude: Object.keys(pkg.dependencies).filter((name) => name.startsWith('@jsquash/')) },
   worker: { format: 'es' },
   build: { target: 'es2022', sourcemap: true },
   server: { host: '127.0.0.1' },

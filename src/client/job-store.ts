@@ -19,6 +19,12 @@ export interface SavedThumbnail {
   extension: string;
   byteLength: number;
   hasAlpha: boolean;
+  /** The input itself was handed back, metadata removed ("already small: original kept"). */
+  keptOriginal: boolean;
+  /** A non-sRGB colour profile the decoder did not apply ("colours may differ"). */
+  colourProfileIgnored: boolean;
+  /** Base64 ThumbHash, for "Copy ThumbHash". */
+  thumbHash: string;
 }
 
 export interface SavedJob {

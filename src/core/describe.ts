@@ -1,3 +1,4 @@
+import { CODECS } from './codecs/registry';
 import { DEFAULT_OPTIONS, type ThumbnailOptions } from './options';
 import { presetOf } from './presets';
 import { DEFAULT_SETTINGS } from './settings';
@@ -13,7 +14,9 @@ export function describeOptions(options: ThumbnailOptions, formatLabel: string):
   if (options.scalePercent > 0) parts.push(`${options.scalePercent}%`);
   else if (presetOf({ ...DEFAULT_SETTINGS, ...options }) === 'classic') parts.push('Classic 100×100');
   else parts.push(`${options.fit} ${options.width}×${options.height}`);
-  parts.push(/^(JPEG|WebP)$/.test(formatLabel) ? `${formatLabel} q${options.quality}` : formatLabel);
+  const lossy = CODECS.some((c) => c.label === formatLabel && c.takesQuality);
+  parts.push(lossy ? `${formatLabel} q${options.quality}` : formatLabel);
+  if (options.fit === 'cover' && options.focus === 'smart' && options.scalePercent === 0) parts.push('smart crop');
   if (options.method !== DEFAULT_OPTIONS.method) parts.push(options.method);
   if (options.allowEnlarge && presetOf({ ...DEFAULT_SETTINGS, ...options }) !== 'classic') parts.push('may enlarge');
   return parts.join(' · ');

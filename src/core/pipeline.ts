@@ -115,6 +115,8 @@ export async function generateThumbnails(
   hooks: PipelineHooks = {},
 ): Promise<Thumbnail[]> {
   const all = optionsList.map((o) => normaliseOptions(o));
+  // A Node Buffer is a Uint8Array whose slice() shares memory; everything after this assumes a plain view.
+  if (bytes.constructor !== Uint8Array) bytes = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const codec = sniffFormat(bytes);
   const info = probeWithinLimit(codec, bytes, Math.min(...all.map((o) => o.maxPixels)));
   let decoded: Promise<RawImage> | undefined;

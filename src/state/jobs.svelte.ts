@@ -433,6 +433,9 @@ function toJobThumbnail(t: MadeThumbnail, options: ThumbnailOptions): JobThumbna
     extension: t.extension,
     byteLength: t.bytes.byteLength,
     hasAlpha: t.hasAlpha,
+    keptOriginal: t.keptOriginal ?? false,
+    colourProfileIgnored: t.colourProfileIgnored ?? false,
+    thumbHash: t.thumbHash ?? '',
   };
 }
 
@@ -443,7 +446,7 @@ function toSaved(job: Job): SavedJob {
     name: job.name,
     state: job.state,
     settings: job.settings,
-    thumbnails: job.thumbnails.map(({ cacheKey, width, height, mimeType, extension, byteLength, hasAlpha }) => ({ cacheKey, width, height, mimeType, extension, byteLength, hasAlpha })),
+    thumbnails: job.thumbnails.map(({ url: _url, blob: _blob, options: _options, fileName: _fileName, ...saved }) => saved),
     inputBytes: job.inputBytes,
     contentHash: job.contentHash,
     sourceSize: job.sourceSize,

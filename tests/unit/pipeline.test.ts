@@ -63,6 +63,13 @@ function withOrientation(jpeg: Uint8Array, orientation: number): Uint8Array {
 }
 
 describe('generateThumbnail', () => {
+  it('takes a Node Buffer straight from readFileSync (a view into a shared pool, whose slice() copies nothing)', async () => {
+    const pooled = readFileSync(resolve(import.meta.dirname, '../fixtures/alpha.png'));
+    expect(pooled.byteOffset > 0 || pooled.buffer.byteLength > pooled.length).toBe(true); // really a view into a larger buffer
+    const t = await generateThumbnail(pooled, { width: 16, height: 16 });
+    expect([t.width, t.height]).toEqual([16, 16]);
+  });
+
   it('fits a photo inside 256x256 by default and keeps its format', async () => {
     const t = await thumb(fixture('landscape.jpg'));
     expect([t.width, t.height, t.format, t.mimeType]).toEqual([256, 171, 'jpeg', 'image/jpeg']);

@@ -123,5 +123,6 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   if (bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer) {
     return bytes.buffer;
   }
-  return bytes.slice().buffer as ArrayBuffer;
+  // new Uint8Array(view) copies; a Node Buffer's own slice() would not (it shares memory).
+  return new Uint8Array(bytes).buffer;
 }
