@@ -13,7 +13,8 @@ export interface SrcsetEntry {
 
 export function srcsetTag(entries: readonly SrcsetEntry[], alt: string): string {
   if (entries.length === 0) throw new Error('srcsetTag needs at least one thumbnail');
-  const sorted = [...entries].sort((a, b) => a.width - b.width);
+  // A small image gives the same size for several boxes (it is never enlarged): list each width once.
+  const sorted = [...entries].sort((a, b) => a.width - b.width).filter((e, i, all) => i === 0 || all[i - 1]!.width !== e.width);
   const largest = sorted.at(-1)!;
   const srcset = sorted.map((e) => `${fileUrl(e.fileName)} ${e.width}w`).join(', ');
   const attrs = [
