@@ -5,6 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
+import { encodePlain, pngCodec } from '../../src/core/codecs/png';
 import { toErrorData } from '../../src/core/errors';
 import { generateThumbnail } from '../../src/core/pipeline';
 import { provideNodeWasm } from '../../src/node/wasm';
@@ -15,7 +16,20 @@ export interface ConformanceJob {
 }
 
 export type ConformanceOutcome =
-  | { id: number; ok: true; width: number; height: number; sourceWidth: number; sourceHeight: number; ms: number }
+  | {
+      id: number;
+      ok: true;
+      width: number;
+      height: number;
+      sourceWidth: number;
+      sourceHeight: number;
+      ms: number;
+      inputBytes: number;
+      outputBytes: number;
+      /** The same pixels through the plain encoder (PNG without oxipng); for other formats our encode is the plain one. */
+      plainBytes: number;
+      keptOriginal: boolean;
+    }
   | { id: number; ok: false; code: string; message: string; ms: number };
 
 const ready = provideNodeWasm();
@@ -25,7 +39,9 @@ parentPort!.on('message', async (job: ConformanceJob) => {
   const started = performance.now();
   let outcome: ConformanceOutcome;
   try {
-    const thumb = await generateThumbnail(new Uint8Array(readFileSync(job.path)), {});
+    const input = new Uint8Array(readFileSync(job.path));
+    const thumb = await generateThumbnail(input, {});
+    const plainBytes = thumb.format === 'png' ? (await encodePlain(await pngCodec.decode(thumb.bytes))).length : thumb.bytes.length;
     outcome = {
       id: job.id,
       ok: true,
@@ -34,6 +50,10 @@ parentPort!.on('message', async (job: ConformanceJob) => {
       sourceWidth: thumb.source.width,
       sourceHeight: thumb.source.height,
       ms: performance.now() - started,
+      inputBytes: input.length,
+      outputBytes: thumb.bytes.length,
+      plainBytes,
+      keptOriginal: thumb.keptOriginal,
     };
   } catch (e) {
     const err = toErrorData(e);

@@ -4,6 +4,8 @@
  * - every `valid` file gives a thumbnail whose displayed aspect ratio is right (within 1 px),
  * - every `invalid` file gives a typed error,
  * - `questionable` files may go either way, but never hang or crash,
+ * - no thumbnail is bigger than both its input and a plain re-encode of its pixels
+ *   (output never needlessly worse than input); sizes are reported per category,
  * - known exceptions live in tests/conformance-exceptions.ts, each with its reason.
  *   An exception that starts passing fails the run, so the list stays true.
  * Each file runs in a worker thread with a time limit, so a hang is caught, not waited on.
@@ -90,6 +92,22 @@ describe.skipIf(!present)('conformance over ../shared/corpus', () => {
         `[conformance] ${category}: ${count('pass')} passed / ${count('fail')} failed / ${count('expected-failure')} expected failures (${rows.length} files, slowest ${Math.round(slowest)} ms)`,
       );
       for (const r of rows.filter((r) => r.verdict === 'fail')) failures.push(`${r.entry.path} [${r.entry.expected}]: ${r.why}`);
+      const made = rows.flatMap((r) => (r.outcome.ok ? [r.outcome] : []));
+      if (made.length > 0) {
+        const sum = (f: (o: (typeof made)[number]) => number) => made.reduce((n, o) => n + f(o), 0);
+        const bigger = made.filter((o) => o.outputBytes > o.inputBytes).length;
+        console.log(
+          `[conformance] ${category} sizes: output ${Math.round((100 * sum((o) => o.outputBytes)) / sum((o) => o.inputBytes))}% of input in all, ` +
+            `${Math.round((100 * sum((o) => o.outputBytes)) / sum((o) => o.plainBytes))}% of a plain re-encode; ` +
+            `${made.filter((o) => o.keptOriginal).length} originals kept, ${bigger} of ${made.length} bigger than their input`,
+        );
+      }
+      for (const r of rows) {
+        const o = r.outcome;
+        if (o.ok && o.outputBytes > o.inputBytes && o.outputBytes > o.plainBytes) {
+          failures.push(`${r.entry.path}: thumbnail ${o.outputBytes} B is bigger than both its input (${o.inputBytes} B) and a plain re-encode (${o.plainBytes} B)`);
+        }
+      }
     }
     const unknown = Object.keys(KNOWN_EXCEPTIONS).filter((p) => !results.has(p));
     for (const p of unknown) failures.push(`${p}: listed in conformance-exceptions.ts but not in the manifest's tested categories`);

@@ -108,9 +108,11 @@ export interface Codec<F extends string = string> {
    * The same picture with every metadata block that can say who, where or when
    * (EXIF with GPS, XMP, comments, text chunks) removed and nothing else changed:
    * what "original kept" hands out. The colour profile stays (it is how the
-   * pixels are meant to look). Absent when the format cannot be cleaned losslessly.
+   * pixels are meant to look). Undefined when this file's structure does not
+   * walk cleanly (then it is never handed back); absent when the format cannot
+   * be cleaned losslessly at all.
    */
-  withoutMetadata?(bytes: Uint8Array): Uint8Array;
+  withoutMetadata?(bytes: Uint8Array): Uint8Array | undefined;
 }
 
 /** Declares a codec with its id kept as a literal type, so the registry can derive ImageFormat from it. */

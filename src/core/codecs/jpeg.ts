@@ -219,7 +219,6 @@ async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8A
 const APP0 = 0xe0;
 const APP2 = 0xe2;
 const APP14 = 0xee;
-const SOS = 0xda;
 /** 'ICC_PROFILE\0', then the chunk's sequence number and the chunk count. */
 const ICC_PREFIX = 'ICC_PROFILE\0';
 
@@ -237,30 +236,67 @@ function iccProfile(bytes: Uint8Array, segments: readonly JpegSegment[]): Uint8A
   return profile;
 }
 
+/** Whether a segment draws the picture (kept) or only describes it (dropped): see withoutMetadata. */
+function drawsPicture(bytes: Uint8Array, marker: number, start: number, end: number): boolean {
+  if (marker === 0xfe) return false; // COM
+  if (marker < APP0 || marker > 0xef) return true; // tables, frames, scans, restart intervals, JPG extensions
+  if (marker === APP14) return true; // Adobe: says whether the channels are RGB, YCbCr, CMYK or YCCK
+  if (marker === APP2) return isIccSegment(bytes, { marker, start, end });
+  // APP0 JFIF without its own little thumbnail (a JFIF thumbnail, or a JFXX one, would show the uncropped picture).
+  return marker === APP0 && end - start >= 14 && String.fromCharCode(...bytes.subarray(start, start + 5)) === 'JFIF\0' && bytes[start + 12] === 0 && bytes[start + 13] === 0;
+}
+
+function isStandaloneMarker(marker: number): boolean {
+  return marker === 0x01 || (marker >= 0xd0 && marker <= 0xd7);
+}
+
 /**
- * The file with only what draws the picture: JFIF (APP0), the colour profile
- * (APP2 ICC_PROFILE) and Adobe's colour-transform flag (APP14, without which
- * CMYK and RGB files decode wrongly), the tables, frame and scans, up to the end
- * of image. EXIF (with GPS and the camera's serial), XMP, IPTC, comments, and
- * anything after the end marker (MPF second images, phone depth maps) are left out.
+ * The file with only what draws the picture: the tables, frame and scans, the
+ * colour profile (APP2 ICC_PROFILE), Adobe's colour-transform flag (APP14, without
+ * which CMYK and RGB files decode wrongly) and a plain JFIF header. EXIF (with GPS
+ * and the camera's serial), XMP, IPTC, comments, embedded thumbnails, and anything
+ * after the end marker (MPF second images, phone depth maps) are left out.
+ *
+ * The walk goes through every scan, not just up to the first: a progressive file
+ * may carry segments between its scans, and an EXIF block there (with its own
+ * thumbnail's end marker inside) must neither survive nor end the walk early.
+ * A file whose structure does not walk cleanly to its end marker gives undefined:
+ * it is never handed back, since nothing vouches for what it still carries.
  */
-function withoutMetadata(bytes: Uint8Array): Uint8Array {
-  const { segments, end } = readJpegSegments(bytes);
-  const sos = segments.at(-1);
-  if (end !== 'sos' || !sos || sos.marker !== SOS) return bytes; // nothing we can vouch for: the caller keeps its re-encode
-  const kept = segments.filter((s) => s.marker === SOS || s.marker === APP0 || s.marker === APP14 || isIccSegment(bytes, s) || s.marker < APP0 || (s.marker > 0xef && s.marker !== 0xfe));
-  let eoi = -1;
-  for (let i = sos.end; i + 1 < bytes.length; i++) {
-    if (bytes[i] === 0xff && bytes[i + 1] === 0xd9) {
-      eoi = i + 2;
-      break;
+function withoutMetadata(bytes: Uint8Array): Uint8Array | undefined {
+  const kept: Uint8Array[] = [bytes.subarray(0, 2)];
+  let pos = 2;
+  while (pos + 1 < bytes.length) {
+    if (bytes[pos] !== 0xff) {
+      // Entropy-coded data: runs to the next marker that is not a stuffed 00, a fill FF or a restart.
+      let at = pos;
+      while (at + 1 < bytes.length && !(bytes[at] === 0xff && bytes[at + 1] !== 0x00 && bytes[at + 1] !== 0xff && !isStandaloneMarker(bytes[at + 1]!))) at++;
+      if (at + 1 >= bytes.length) break;
+      kept.push(bytes.subarray(pos, at));
+      pos = at;
+      continue;
     }
+    let m = pos + 1;
+    while (bytes[m] === 0xff) m++; // fill bytes before a marker
+    const marker = bytes[m] ?? 0;
+    if (marker === 0xd9) {
+      kept.push(bytes.subarray(m - 1, m + 1));
+      const out = new Uint8Array(kept.reduce((n, p) => n + p.length, 0));
+      kept.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+      return out;
+    }
+    if (isStandaloneMarker(marker)) {
+      kept.push(bytes.subarray(m - 1, m + 1));
+      pos = m + 1;
+      continue;
+    }
+    if (m + 3 > bytes.length) break;
+    const end = m + 1 + (((bytes[m + 1] ?? 0) << 8) | (bytes[m + 2] ?? 0));
+    if (end > bytes.length || end < m + 3) break;
+    if (drawsPicture(bytes, marker, m + 3, end)) kept.push(bytes.subarray(m - 1, end));
+    pos = end;
   }
-  if (eoi < 0) return bytes;
-  const pieces = [bytes.subarray(0, 2), ...kept.slice(0, -1).map((s) => bytes.subarray(s.start - 4, s.end)), bytes.subarray(sos.start - 4, eoi)];
-  const out = new Uint8Array(pieces.reduce((n, p) => n + p.length, 0));
-  pieces.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-  return out;
+  return undefined;
 }
 
 // ---------------------------------------------------------------------------

@@ -358,14 +358,20 @@ export async function encodePlain(image: RawImage): Promise<Uint8Array> {
 // ---------------------------------------------------------------------------
 // Metadata
 
-/** Chunks that carry words, dates or EXIF (with GPS): nothing in them draws a pixel. */
-const PRIVATE_CHUNKS = new Set(['tEXt', 'zTXt', 'iTXt', 'eXIf', 'tIME']);
+/**
+ * The chunks that say how the pixels look: the image, palette and transparency,
+ * colour (gamma, primaries, sRGB, ICC, cICP and HDR levels), significant bits,
+ * background and pixel size. Everything else goes: text (tEXt, zTXt, iTXt), EXIF
+ * (eXIf, with GPS), the time (tIME), and any private chunk an app added, whose
+ * content we cannot vouch for.
+ */
+const PICTURE_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND', 'gAMA', 'cHRM', 'sRGB', 'iCCP', 'cICP', 'mDCV', 'cLLI', 'sBIT', 'bKGD', 'pHYs']);
 
-/** The file without its text, time and EXIF chunks; every other chunk (palette, transparency, colour) is kept byte for byte. */
-function withoutMetadata(bytes: Uint8Array): Uint8Array {
+/** The file with only its picture chunks (PICTURE_CHUNKS), each kept byte for byte. */
+function withoutMetadata(bytes: Uint8Array): Uint8Array | undefined {
   const { chunks, end } = walkChunks(bytes);
-  if (end !== 'iend') return bytes;
-  const kept = chunks.filter((c) => !PRIVATE_CHUNKS.has(c.type));
+  if (end !== 'iend') return undefined;
+  const kept = chunks.filter((c) => PICTURE_CHUNKS.has(c.type));
   const out = new Uint8Array(SIGNATURE.length + kept.reduce((n, c) => n + 12 + c.length, 0));
   out.set(bytes.subarray(0, SIGNATURE.length));
   let at = SIGNATURE.length;

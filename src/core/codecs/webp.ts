@@ -293,15 +293,18 @@ async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8A
 const VP8X_EXIF = 0x08;
 const VP8X_XMP = 0x04;
 
+/** The chunks that draw the picture: the image, its alpha, its colour profile, and animation frames. */
+const PICTURE_CHUNKS = new Set(['VP8X', 'VP8 ', 'VP8L', 'ALPH', 'ICCP', 'ANIM', 'ANMF']);
+
 /**
- * The file without its EXIF and XMP chunks (the only WebP chunks that carry
- * metadata), their flags cleared and the RIFF size fixed; every other chunk
- * (the image, alpha, colour profile, animation) is kept byte for byte.
+ * The file with only its picture chunks: EXIF and XMP (and any unknown chunk an
+ * app added) go, their VP8X flags are cleared and the RIFF size is fixed; the
+ * rest is kept byte for byte.
  */
-function withoutMetadata(bytes: Uint8Array): Uint8Array {
+function withoutMetadata(bytes: Uint8Array): Uint8Array | undefined {
   const { chunks, cutShort } = readHeader(bytes);
-  if (cutShort) return bytes;
-  const kept = chunks.filter((c) => c.fourcc !== 'EXIF' && c.fourcc !== 'XMP ');
+  if (cutShort) return undefined;
+  const kept = chunks.filter((c) => PICTURE_CHUNKS.has(c.fourcc));
   if (kept.length === chunks.length) return bytes;
   const pieces = kept.map((c) => rawChunk(bytes, c));
   const out = new Uint8Array(RIFF_HEADER_SIZE + pieces.reduce((n, p) => n + p.length, 0));
