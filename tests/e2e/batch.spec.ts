@@ -340,7 +340,7 @@ test('the keyboard alone: skip link, pick, change a setting, compare, download a
   const download = page.waitForEvent('download');
   await page.keyboard.press('Enter');
   const zip = unzipSync(new Uint8Array(readFileSync((await (await download).path())!)));
-  expect(Object.keys(zip)).toEqual(['landscape-120x80.jpg', 'rgb24-120x60.bmp']);
+  expect(Object.keys(zip)).toEqual(['landscape-120x80.jpg', 'rgb24-120x60.png']);
 });
 
 async function seriousViolations(page: Page, include?: string): Promise<string[]> {

@@ -23,15 +23,15 @@ test('a JPEG, a PNG with alpha and a BMP picked at once give three thumbnails in
   expect(await naturalSize(page, 2)).toEqual({ width: 127, height: 64 });
   await expect(items.nth(0).getByRole('img')).toHaveAttribute('alt', 'Thumbnail of landscape.jpg');
 
-  // Same format as the input by default, and the download is the thumbnail itself.
+  // Same format as the input by default (a BMP becomes PNG), and the download is the thumbnail itself.
   const jpeg = await downloadBytes(page, 0);
   expect(jpeg.fileName).toBe('landscape-256x171.jpg');
   expect(jpeg.bytes.slice(0, 3)).toEqual([0xff, 0xd8, 0xff]);
   const png = await downloadBytes(page, 1);
   expect(png.bytes.slice(0, 4)).toEqual([0x89, 0x50, 0x4e, 0x47]);
-  const bmp = await downloadBytes(page, 2);
-  expect(bmp.fileName).toBe('rgb24-127x64.bmp');
-  expect(String.fromCharCode(bmp.bytes[0]!, bmp.bytes[1]!)).toBe('BM');
+  const fromBmp = await downloadBytes(page, 2);
+  expect(fromBmp.fileName).toBe('rgb24-127x64.png');
+  expect(fromBmp.bytes.slice(0, 4)).toEqual([0x89, 0x50, 0x4e, 0x47]);
 
   // The PNG kept its alpha: basn6a08's top-left pixel is transparent.
   expect((await pixelAt(page, 1, 0, 0))[3]).toBeLessThan(255);

@@ -175,7 +175,7 @@ test('copy actions give base64, a data URL and the old API response', async ({ p
   await expect(announcer(page)).toContainText('base64 of rgb24.bmp copied');
   await expect.poll(clipboard).toBe(expected);
   await copy('Copy data URL');
-  await expect.poll(clipboard).toBe(`data:image/bmp;base64,${expected}`);
+  await expect.poll(clipboard).toBe(`data:image/png;base64,${expected}`);
   await copy('Copy JSON');
   const clipboardJson = async () => {
     try {
