@@ -55,7 +55,11 @@ export async function startOfflineSupport(): Promise<void> {
       offline.readiness = 'ready';
     },
     onNeedRefresh: () => {
-      offline.updatesFound++;
+      // Only a page an older worker serves is an old version. A page no worker controls
+      // came from the network, so it is the newest already: that is the first visit,
+      // reloaded while its install still runs (a few MB of codecs), where Firefox
+      // reports the installing worker as waiting, and "A new version is ready" would be false.
+      if (navigator.serviceWorker.controller) offline.updatesFound++;
     },
     // The new version now controls this page. Without this callback the library
     // reloads every open window at that moment, whatever it is doing.

@@ -11,7 +11,8 @@ const STORAGE_KEY = 'thumbnail-generator:settings';
 export type SettingsForm = Omit<BatchSettings, 'sizes'> & { sizes: string };
 
 function toForm(s: BatchSettings): SettingsForm {
-  return { ...s, sizes: s.sizes.join(', ') };
+  // A fresh encoderSettings: the defaults' is frozen, and the form's fields write into it.
+  return { ...s, encoderSettings: { ...s.encoderSettings }, sizes: s.sizes.join(', ') };
 }
 
 function load(): SettingsForm {

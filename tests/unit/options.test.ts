@@ -49,3 +49,19 @@ describe('optionsKey', () => {
 it('parseHexColour', () => {
   expect(parseHexColour('#ff8000')).toEqual([255, 128, 0]);
 });
+
+describe('encoder settings and crop focus', () => {
+  it('fill each codec setting with its default, check its range, and drop keys no codec declares', () => {
+    expect(normaliseOptions({}).encoderSettings).toEqual({ speed: 6 });
+    expect(normaliseOptions({ encoderSettings: { speed: '9' as unknown as number } }).encoderSettings).toEqual({ speed: 9 });
+    expect(normaliseOptions({ encoderSettings: { speed: 6, gone: 3 } }).encoderSettings).toEqual({ speed: 6 });
+    expect(() => normaliseOptions({ encoderSettings: { speed: 11 } })).toThrow('AVIF speed must be between 0 and 10; got 11.');
+  });
+
+  it('take a crop focus of centre or smart, and a format any codec can write, or same, or legacy', () => {
+    expect(normaliseOptions({ focus: 'SMART' as 'smart' }).focus).toBe('smart');
+    expect(() => normaliseOptions({ focus: 'faces' as 'smart' })).toThrow('Crop focus must be one of centre, smart; got "faces".');
+    for (const format of ['same', 'legacy', 'jpeg', 'png', 'webp', 'avif', 'bmp'] as const) expect(normaliseOptions({ format }).format).toBe(format);
+    expect(() => normaliseOptions({ format: 'gif' })).toThrow('Format must be one of same, jpeg, png, webp, avif, bmp; got "gif".');
+  });
+});

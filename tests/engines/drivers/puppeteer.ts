@@ -25,7 +25,7 @@ export async function launchPuppeteer(engine: 'chromium' | 'firefox'): Promise<E
       : await puppeteer.launch({ browser: 'chrome', executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true, dumpio: !!process.env.DUMPIO });
   const version = await browser.version();
   const page: Page = (await browser.pages())[0] ?? (await browser.newPage());
-  await page.setViewport({ width: 1280, height: 900 });
+  await setViewport(page, 1280, 900);
 
   const run = <A extends unknown[], R>(fn: PageFunction<A, R>, ...args: A): Promise<R> => page.evaluate(pageExpression(fn, args)) as Promise<R>;
   const waitRendered = () => page.waitForFunction(pageExpression(appRendered, []), { timeout: 30_000 });
@@ -79,4 +79,24 @@ export async function launchPuppeteer(engine: 'chromium' | 'firefox'): Promise<E
       await browser.close();
     },
   };
+}
+
+/**
+ * puppeteer-core 24.43 sends emulation.setScreenOrientationOverride beside every
+ * viewport change, and Firefox ESR 140.12 answers "unknown command" (the viewport
+ * itself is set by the other command of the pair). So that one refusal is let
+ * through, and the size is checked in the page instead of trusted.
+ */
+async function setViewport(page: Page, width: number, height: number): Promise<void> {
+  await page.setViewport({ width, height }).catch((error: unknown) => {
+    if (!(error instanceof Error && /setScreenOrientationOverride.*unknown command/.test(error.message))) throw error;
+  });
+  // The refused command rejects the pair early; the resize itself may land a moment later.
+  const wanted = JSON.stringify([width, height]);
+  let size = '';
+  for (let tries = 0; tries < 50 && size !== wanted; tries++) {
+    if (tries > 0) await new Promise((resolve) => setTimeout(resolve, 100));
+    size = JSON.stringify(await page.evaluate('[innerWidth, innerHeight]'));
+  }
+  if (size !== wanted) throw new Error(`The viewport is ${size}, not ${width}x${height}`);
 }
