@@ -128,3 +128,10 @@ export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
   // new Uint8Array(view) copies; a Node Buffer's own slice() would not (it shares memory).
   return new Uint8Array(bytes).buffer;
 }
+
+/** The parts one after another in a new array. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => (out.set(p, at), at + p.length), 0);
+  return out;
+}

@@ -22,7 +22,7 @@ import { codecCrashed, codecLoaded, corrupt, ThumbnailError, truncated, unsuppor
 import { jpegOrientationFromSegments, readJpegSegments, type JpegSegment } from '../exif';
 import { isSrgbProfile } from '../icc';
 import { createRawImage, type RawImage } from '../image';
-import { defineCodec, toArrayBuffer, type EncodeSettings, type ImageInfo } from './codec';
+import { concatBytes, defineCodec, toArrayBuffer, type EncodeSettings, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
 
 const FORMAT = 'JPEG';
@@ -230,10 +230,7 @@ function isIccSegment(bytes: Uint8Array, s: JpegSegment): boolean {
 function iccProfile(bytes: Uint8Array, segments: readonly JpegSegment[]): Uint8Array | undefined {
   const chunks = segments.filter((s) => isIccSegment(bytes, s)).sort((a, b) => (bytes[a.start + 12] ?? 0) - (bytes[b.start + 12] ?? 0));
   if (chunks.length === 0) return undefined;
-  const parts = chunks.map((s) => bytes.subarray(s.start + ICC_PREFIX.length + 2, s.end));
-  const profile = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((at, p) => (profile.set(p, at), at + p.length), 0);
-  return profile;
+  return concatBytes(chunks.map((s) => bytes.subarray(s.start + ICC_PREFIX.length + 2, s.end)));
 }
 
 /** Whether a segment draws the picture (kept) or only describes it (dropped): see withoutMetadata. */
@@ -281,9 +278,7 @@ function withoutMetadata(bytes: Uint8Array): Uint8Array | undefined {
     const marker = bytes[m] ?? 0;
     if (marker === 0xd9) {
       kept.push(bytes.subarray(m - 1, m + 1));
-      const out = new Uint8Array(kept.reduce((n, p) => n + p.length, 0));
-      kept.reduce((at, p) => (out.set(p, at), at + p.length), 0);
-      return out;
+      return concatBytes(kept);
     }
     if (isStandaloneMarker(marker)) {
       kept.push(bytes.subarray(m - 1, m + 1));

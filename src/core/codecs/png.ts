@@ -19,7 +19,7 @@ import { unzlibSync } from 'fflate';
 import { readExifOrientation } from '../exif';
 import { isSrgbProfile } from '../icc';
 import { createRawImage, withOwnBuffer, type Orientation, type RawImage } from '../image';
-import { defineCodec, toArrayBuffer, type ImageInfo } from './codec';
+import { concatBytes, defineCodec, toArrayBuffer, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
 
 const FORMAT = 'PNG';
@@ -259,16 +259,12 @@ const ANIMATION_CHUNKS = new Set(['acTL', 'fcTL', 'fdAT']);
  */
 function withoutAnimation(bytes: Uint8Array, chunks: readonly PngChunk[]): Uint8Array {
   if (!chunks.some((c) => ANIMATION_CHUNKS.has(c.type))) return bytes;
-  const kept = chunks.filter((c) => !ANIMATION_CHUNKS.has(c.type));
-  const size = SIGNATURE.length + kept.reduce((sum, c) => sum + 12 + c.length, 0);
-  const out = new Uint8Array(size);
-  out.set(bytes.subarray(0, SIGNATURE.length));
-  let pos = SIGNATURE.length;
-  for (const c of kept) {
-    out.set(bytes.subarray(c.start - 8, c.start + c.length + 4), pos);
-    pos += 12 + c.length;
-  }
-  return out;
+  return withChunks(bytes, chunks.filter((c) => !ANIMATION_CHUNKS.has(c.type)));
+}
+
+/** A PNG of the signature and these chunks, each copied whole (length, type, data, checksum). */
+function withChunks(bytes: Uint8Array, kept: readonly PngChunk[]): Uint8Array {
+  return concatBytes([bytes.subarray(0, SIGNATURE.length), ...kept.map((c) => bytes.subarray(c.start - 8, c.start + c.length + 4))]);
 }
 
 /** Everything that can be wrong with the chunk structure, found before the WASM decoder runs. */
@@ -371,15 +367,7 @@ const PICTURE_CHUNKS = new Set(['IHDR', 'PLTE', 'tRNS', 'IDAT', 'IEND', 'gAMA', 
 function withoutMetadata(bytes: Uint8Array): Uint8Array | undefined {
   const { chunks, end } = walkChunks(bytes);
   if (end !== 'iend') return undefined;
-  const kept = chunks.filter((c) => PICTURE_CHUNKS.has(c.type));
-  const out = new Uint8Array(SIGNATURE.length + kept.reduce((n, c) => n + 12 + c.length, 0));
-  out.set(bytes.subarray(0, SIGNATURE.length));
-  let at = SIGNATURE.length;
-  for (const c of kept) {
-    out.set(bytes.subarray(c.start - 8, c.start + c.length + 4), at);
-    at += 12 + c.length;
-  }
-  return out;
+  return withChunks(bytes, chunks.filter((c) => PICTURE_CHUNKS.has(c.type)));
 }
 
 // ---------------------------------------------------------------------------

@@ -13,7 +13,7 @@ import { codecCrashed, codecLoaded, corrupt, isThumbnailError, ThumbnailError, t
 import { readExifOrientation } from '../exif';
 import { isSrgbProfile } from '../icc';
 import { createRawImage, type Orientation, type RawImage } from '../image';
-import { defineCodec, toArrayBuffer, type EncodeSettings, type ImageInfo } from './codec';
+import { concatBytes, defineCodec, toArrayBuffer, type EncodeSettings, type ImageInfo } from './codec';
 import { providedWasm } from './wasm';
 
 const FORMAT = 'WebP';
@@ -306,11 +306,8 @@ function withoutMetadata(bytes: Uint8Array): Uint8Array | undefined {
   if (cutShort) return undefined;
   const kept = chunks.filter((c) => PICTURE_CHUNKS.has(c.fourcc));
   if (kept.length === chunks.length) return bytes;
-  const pieces = kept.map((c) => rawChunk(bytes, c));
-  const out = new Uint8Array(RIFF_HEADER_SIZE + pieces.reduce((n, p) => n + p.length, 0));
-  out.set(bytes.subarray(0, RIFF_HEADER_SIZE));
+  const out = concatBytes([bytes.subarray(0, RIFF_HEADER_SIZE), ...kept.map((c) => rawChunk(bytes, c))]);
   view(out).setUint32(4, out.length - 8, true);
-  pieces.reduce((at, p) => (out.set(p, at), at + p.length), RIFF_HEADER_SIZE);
   if (kept[0]?.fourcc === 'VP8X') out[RIFF_HEADER_SIZE + 8] = (out[RIFF_HEADER_SIZE + 8] ?? 0) & ~(VP8X_EXIF | VP8X_XMP);
   return out;
 }
