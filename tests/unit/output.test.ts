@@ -29,6 +29,7 @@ import {
   type ImageFormat,
 } from '../../src/core/codecs/registry';
 import { DECODER_ORDER } from '../../src/core/decode-route';
+import { ThumbnailError } from '../../src/core/errors';
 import { createRawImage, type RawImage } from '../../src/core/image';
 import { OUTPUT_FORMATS, type ThumbnailOptions } from '../../src/core/options';
 import { generateThumbnail } from '../../src/core/pipeline';
@@ -724,6 +725,34 @@ describe('smart cover crop through the pipeline', () => {
 // The registry's lists are module constants computed from CODECS, not functions of a
 // list; the only way to show a new codec reaching them is to load the registry afresh
 // with one of its codec modules replaced. Kept last: it resets the module registry.
+
+describe('damaged AVIF files', () => {
+  it('every cut-short or byte-flipped copy gives a typed error or a thumbnail, never a crash', async () => {
+    await provideNodeWasm();
+    const { data } = gradient(48, 32);
+    const avif = (await generateThumbnail(await sharp(Buffer.from(data.buffer), { raw: { width: 48, height: 32, channels: 4 } }).png().toBuffer(), { format: 'avif' })).bytes;
+    const typed = new Set(['truncated', 'corrupt', 'unsupported-format', 'too-large']); // a flipped size byte can declare a huge image
+    const outcomes = new Map<string, number>();
+    const damaged: Uint8Array[] = [];
+    for (let cut = 1; cut < avif.length; cut += Math.max(1, Math.floor(avif.length / 60))) damaged.push(avif.subarray(0, cut));
+    for (let at = 0; at < Math.min(avif.length, 400); at += 3) {
+      const flipped = avif.slice();
+      flipped[at] = flipped[at]! ^ 0xff;
+      damaged.push(flipped);
+    }
+    for (const bytes of damaged) {
+      try {
+        await generateThumbnail(bytes, { width: 16, height: 16 });
+        outcomes.set('thumbnail', (outcomes.get('thumbnail') ?? 0) + 1);
+      } catch (e) {
+        expect(e, String(e)).toBeInstanceOf(ThumbnailError);
+        expect(typed.has((e as ThumbnailError).code), (e as ThumbnailError).code).toBe(true);
+        outcomes.set((e as ThumbnailError).code, (outcomes.get((e as ThumbnailError).code) ?? 0) + 1);
+      }
+    }
+    expect(outcomes.get('truncated') ?? 0).toBeGreaterThan(0);
+  }, 120_000);
+});
 
 describe('a made-up codec in the registry reaches every derived list', () => {
   const fakeCodec = {

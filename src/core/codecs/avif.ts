@@ -128,6 +128,16 @@ function foreignColour(bytes: Uint8Array, properties: readonly Property[]): bool
 }
 
 function probe(bytes: Uint8Array): ImageInfo {
+  try {
+    return readInfo(bytes);
+  } catch (e) {
+    // A box shorter than its fields makes a DataView read run past it.
+    if (e instanceof RangeError) throw corrupt(FORMAT, 'its header boxes are cut or malformed');
+    throw e;
+  }
+}
+
+function readInfo(bytes: Uint8Array): ImageInfo {
   const top = readBoxes(bytes, 0, bytes.length);
   const meta = top.find((b) => b.type === 'meta');
   if (!meta) throw top.some((b) => b.cut) ? truncated(FORMAT) : corrupt(FORMAT, 'it has no image description (meta box)');
