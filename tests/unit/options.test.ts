@@ -52,7 +52,7 @@ it('parseHexColour', () => {
 
 describe('encoder settings and crop focus', () => {
   it('fill each codec setting with its default, check its range, and drop keys no codec declares', () => {
-    expect(normaliseOptions({}).encoderSettings).toEqual({ speed: 6 });
+    expect(normaliseOptions({}).encoderSettings).toEqual({ speed: 8 });
     expect(normaliseOptions({ encoderSettings: { speed: '9' as unknown as number } }).encoderSettings).toEqual({ speed: 9 });
     expect(normaliseOptions({ encoderSettings: { speed: 6, gone: 3 } }).encoderSettings).toEqual({ speed: 6 });
     expect(() => normaliseOptions({ encoderSettings: { speed: 11 } })).toThrow('AVIF speed must be between 0 and 10; got 11.');
