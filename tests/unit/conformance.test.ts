@@ -10,36 +10,20 @@
  *   An exception that starts passing fails the run, so the list stays true.
  * Each file runs in a worker thread with a time limit, so a hang is caught, not waited on.
  */
-import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { planGeometry } from '../../src/core/geometry';
 import { DEFAULT_OPTIONS } from '../../src/core/options';
 import { ConformancePool, type PoolOutcome } from '../support/conformance-pool';
 import { KNOWN_EXCEPTIONS } from '../conformance-exceptions';
+import { CORPUS, corpusPresent, readManifest, type ManifestEntry } from '../support/corpus';
 
-const CORPUS = resolve(__dirname, '../../../shared/corpus');
 const CATEGORIES = ['pngsuite', 'bmpsuite', 'exif-orientation', 'jpeg-tricky', 'jpeg-corrupt', 'png-tricky'] as const;
 /** Generous: the slowest valid file (a 100 MP JPEG) takes a few seconds; a hang takes forever. */
 const PER_FILE_TIMEOUT_MS = 60_000;
 const TYPED_CODES = new Set(['empty', 'unsupported-format', 'unsupported-feature', 'corrupt', 'truncated', 'too-large']);
 
-interface Entry {
-  path: string;
-  category: string;
-  expected: 'valid' | 'invalid' | 'questionable';
-  width: number;
-  height: number;
-  notes: string;
-}
-
-function readManifest(): Entry[] {
-  const [, ...rows] = readFileSync(resolve(CORPUS, 'MANIFEST.tsv'), 'utf8').trim().split('\n');
-  return rows.map((row) => {
-    const [path, category, , expected, width, height, notes] = row.split('\t');
-    return { path: path!, category: category!, expected: expected as Entry['expected'], width: Number(width), height: Number(height), notes: notes ?? '' };
-  });
-}
+type Entry = ManifestEntry;
 
 /** The manifest gives STORED sizes; for EXIF orientations 5-8 the notes give the displayed one. */
 function displayed(e: Entry): { width: number; height: number } {
@@ -70,7 +54,7 @@ function judge(e: Entry, o: PoolOutcome): { verdict: Verdict; why: string } {
   return asListed ? { verdict: 'expected-failure', why: exception.reason } : { verdict: 'fail', why: `known exception, but the outcome changed: ${m.why}` };
 }
 
-const present = existsSync(resolve(CORPUS, 'MANIFEST.tsv'));
+const present = corpusPresent;
 if (!present) console.warn(`[conformance] ${CORPUS} is absent: the corpus conformance run is skipped on this machine (CI has it).`);
 
 describe.skipIf(!present)('conformance over ../shared/corpus', () => {

@@ -12,6 +12,8 @@ import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { thumbHashToApproximateAspectRatio } from 'thumbhash';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { CORPUS, corpusPresent, readManifest } from '../support/corpus';
+import { meanDifference } from '../support/pixels';
 import { faceImage, type Face } from '../support/face-image';
 import { avifCodec } from '../../src/core/codecs/avif';
 import type { Codec, ImageInfo } from '../../src/core/codecs/codec';
@@ -39,7 +41,6 @@ beforeAll(provideNodeWasm);
 
 const require = createRequire(import.meta.url);
 const FIXTURES = resolve(__dirname, '../fixtures');
-const CORPUS = resolve(__dirname, '../../../shared/corpus');
 const fixture = (name: string) => new Uint8Array(readFileSync(resolve(FIXTURES, name)));
 
 // ---------------------------------------------------------------------------
@@ -75,14 +76,6 @@ function wavy(w: number): RawImage {
   const img = createRawImage(w, w);
   for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) img.data.set([x * 2, y * 2, 128 + 100 * Math.sin(x / 5) * Math.cos(y / 7), 255], (y * w + x) * 4);
   return img;
-}
-
-/** Mean absolute difference per channel of two same-size images. */
-function meanDifference(a: RawImage, b: RawImage): number {
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  let sum = 0;
-  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
-  return sum / a.data.length;
 }
 
 /** Index of the first differing byte of two RGBA images, -1 when identical (same size required). */
@@ -370,21 +363,7 @@ describe("the output format under 'same' and 'legacy'", () => {
 // ---------------------------------------------------------------------------
 // 4. oxipng against the plain encoder
 
-interface ManifestEntry {
-  path: string;
-  category: string;
-  expected: string;
-}
 
-function readManifest(): ManifestEntry[] {
-  const [, ...rows] = readFileSync(resolve(CORPUS, 'MANIFEST.tsv'), 'utf8').trim().split('\n');
-  return rows.map((row) => {
-    const [path, category, , expected] = row.split('\t');
-    return { path: path!, category: category!, expected: expected! };
-  });
-}
-
-const corpusPresent = existsSync(resolve(CORPUS, 'MANIFEST.tsv'));
 if (!corpusPresent) console.warn(`[output.test] ${CORPUS} is absent: the oxipng comparison over the corpus PNGs is skipped on this machine (CI has it).`);
 
 /** Runs the pipeline and returns what it handed the PNG encoder along with the result. */

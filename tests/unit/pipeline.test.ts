@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { meanDifference } from '../support/pixels';
 import { jpegCodec } from '../../src/core/codecs/jpeg';
 import { pngCodec } from '../../src/core/codecs/png';
 import { codecFor } from '../../src/core/codecs/registry';
@@ -35,14 +36,6 @@ async function errorOf(bytes: Uint8Array, options: Partial<ThumbnailOptions> = {
 }
 
 const px = (img: RawImage, x: number, y: number) => Array.from(img.data.subarray((y * img.width + x) * 4, (y * img.width + x) * 4 + 4));
-
-/** Mean absolute difference per channel of two same-size images. */
-function meanDifference(a: RawImage, b: RawImage): number {
-  expect([a.width, a.height]).toEqual([b.width, b.height]);
-  let sum = 0;
-  for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i]! - b.data[i]!);
-  return sum / a.data.length;
-}
 
 /** A half-transparent-left, opaque-blue-right test card. */
 function halfTransparent(width: number, height: number): RawImage {

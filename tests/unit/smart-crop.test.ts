@@ -49,58 +49,20 @@ function expectValidRegion(r: CropRegion, imgW: number, imgH: number, cropW: num
 }
 
 describe('smartCropRegion finds the subject a centred crop would cut', () => {
-  it('landscape, face on the left, square crop', async () => {
-    const face: Face = { cx: 110, cy: 200, rx: 70, ry: 90 };
-    const img = faceImage(600, 400, face);
-    // The fixture is only meaningful if the centred crop (x 100..500) loses the face.
-    expect(contains(centred(600, 400, 400, 400), face)).toBe(false);
-
-    const r = await smartCropRegion(img, 400, 400);
-    expectValidRegion(r, 600, 400, 400, 400);
-    expect(r).toMatchObject({ y: 0, width: 400, height: 400 });
-    expect(contains(r, face)).toBe(true);
-  });
-
-  it('landscape, face on the right (mirrored), square crop', async () => {
-    const face: Face = { cx: 490, cy: 200, rx: 70, ry: 90 };
-    const img = faceImage(600, 400, face);
-    expect(contains(centred(600, 400, 400, 400), face)).toBe(false);
-
-    const r = await smartCropRegion(img, 400, 400);
-    expectValidRegion(r, 600, 400, 400, 400);
-    expect(r).toMatchObject({ y: 0, width: 400, height: 400 });
-    expect(contains(r, face)).toBe(true);
-  });
-
-  it('portrait, face near the top, wide 16:9 crop', async () => {
-    const face: Face = { cx: 200, cy: 120, rx: 60, ry: 75 };
-    const img = faceImage(400, 700, face);
-    expect(contains(centred(400, 700, 400, 225), face)).toBe(false);
-
-    const r = await smartCropRegion(img, 1600, 900);
-    expectValidRegion(r, 400, 700, 16, 9);
-    expect(r).toMatchObject({ x: 0, width: 400, height: 225 });
-    expect(contains(r, face)).toBe(true);
-  });
-
-  it('portrait, face near the bottom, wide crop', async () => {
-    const face: Face = { cx: 200, cy: 590, rx: 60, ry: 75 };
-    const img = faceImage(400, 700, face);
-    expect(contains(centred(400, 700, 400, 225), face)).toBe(false);
-
-    const r = await smartCropRegion(img, 320, 180);
-    expectValidRegion(r, 400, 700, 16, 9);
-    expect(contains(r, face)).toBe(true);
-  });
-
-  it('landscape, face on the left, tall 9:16 crop of a wide image', async () => {
-    const face: Face = { cx: 130, cy: 200, rx: 60, ry: 80 };
-    const img = faceImage(640, 400, face);
-    expect(contains(centred(640, 400, 225, 400), face)).toBe(false);
-
-    const r = await smartCropRegion(img, 90, 160);
-    expectValidRegion(r, 640, 400, 9, 16);
-    expect(r).toMatchObject({ y: 0, width: 225, height: 400 });
+  // Each: image size, face, crop asked for, the aspect that crop means, what the region must also match.
+  // Each fixture is only meaningful if the centred crop of that aspect loses the face.
+  const cases: [string, [number, number], Face, [number, number], [number, number], [number, number], Record<string, number>][] = [
+    ['landscape, face on the left, square crop', [600, 400], { cx: 110, cy: 200, rx: 70, ry: 90 }, [400, 400], [400, 400], [400, 400], { y: 0, width: 400, height: 400 }],
+    ['landscape, face on the right (mirrored), square crop', [600, 400], { cx: 490, cy: 200, rx: 70, ry: 90 }, [400, 400], [400, 400], [400, 400], { y: 0, width: 400, height: 400 }],
+    ['portrait, face near the top, wide 16:9 crop', [400, 700], { cx: 200, cy: 120, rx: 60, ry: 75 }, [400, 225], [1600, 900], [16, 9], { x: 0, width: 400, height: 225 }],
+    ['portrait, face near the bottom, wide crop', [400, 700], { cx: 200, cy: 590, rx: 60, ry: 75 }, [400, 225], [320, 180], [16, 9], {}],
+    ['landscape, face on the left, tall 9:16 crop of a wide image', [640, 400], { cx: 130, cy: 200, rx: 60, ry: 80 }, [225, 400], [90, 160], [9, 16], { y: 0, width: 225, height: 400 }],
+  ];
+  it.each(cases)('%s', async (_label, [w, h], face, [centredW, centredH], [cropW, cropH], [aspectW, aspectH], also) => {
+    expect(contains(centred(w, h, centredW, centredH), face)).toBe(false);
+    const r = await smartCropRegion(faceImage(w, h, face), cropW, cropH);
+    expectValidRegion(r, w, h, aspectW, aspectH);
+    expect(r).toMatchObject(also);
     expect(contains(r, face)).toBe(true);
   });
 
