@@ -56,6 +56,8 @@ export class JobStore {
   private dirty = new Map<string, () => SavedJob>();
   private gone = new Set<string>();
   private cleared = false;
+  /** Callers waiting for the next write to land (see save). */
+  private waiting: (() => void)[] = [];
 
   constructor() {
     try {
@@ -78,12 +80,16 @@ export class JobStore {
     }
   }
 
-  /** Saves an item's record, gathered with other changes; `soon` writes it on the next task. */
-  save(key: string, record: () => SavedJob, soon = false): void {
-    if (!this.store) return;
+  /**
+   * Saves an item's record, gathered with other changes; `soon` writes it on the next
+   * task. Resolves once the write holding it has landed (or failed: storage is best effort).
+   */
+  save(key: string, record: () => SavedJob, soon = false): Promise<void> {
+    if (!this.store) return Promise.resolve();
     this.gone.delete(key);
     this.dirty.set(key, record);
     this.schedule(soon ? 0 : SAVE_DELAY_MS);
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   delete(key: string): void {
@@ -109,16 +115,22 @@ export class JobStore {
     const writes = [...this.dirty].map(([key, record]) => [key, record()] as [string, SavedJob]);
     const deletes = [...this.gone];
     const cleared = this.cleared;
+    const waiting = this.waiting;
     this.dirty.clear();
     this.gone.clear();
     this.cleared = false;
+    this.waiting = [];
     void (async () => {
       if (cleared) await clear(store);
       if (deletes.length) await delMany(deletes, store);
       if (writes.length) await setMany(writes, store);
-    })().catch(() => {
-      // Storage full or refused: those items are simply not restored next time.
-    });
+    })()
+      .catch(() => {
+        // Storage full or refused: those items are simply not restored next time.
+      })
+      .finally(() => {
+        for (const resolve of waiting) resolve();
+      });
   }
 
   private schedule(delayMs: number = SAVE_DELAY_MS): void {

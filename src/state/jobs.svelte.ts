@@ -90,6 +90,9 @@ function nextOrder(): number {
   return lastOrder;
 }
 
+/** How long a finished item waits for its record to be written before it shows anyway. */
+const SAVE_WAIT_MS = 2000;
+
 /** Read and network failures: the input could not be had again, which says nothing against the thumbnails already made. */
 const INPUT_FAILURES = new Set(['unreadable', 'network', 'http-error', 'timed-out', 'rate-limited', 'offline', 'refused', 'host-not-found', 'not-an-image']);
 
@@ -340,7 +343,7 @@ class JobList {
     job.inputBytes ??= input?.size?.();
     const current = () => this.controllers.get(job.id) === controller;
     const options = outputOptions(target);
-    let stored: Promise<void> | undefined;
+    let saved = false;
     try {
       const outcome = await makeThumbnails(
         {
@@ -358,16 +361,33 @@ class JobList {
       // from freezing the page for a few hundred milliseconds at a time.
       await yieldToBrowser();
       if (!current()) return; // cancelled, removed or redone meanwhile: a newer state stands
+      if (outcome.ok) {
+        // Saved before it shows as done: a write still in flight when the page goes is
+        // lost, so a card that said "done" a moment before a reload came back cancelled
+        // (WebKitGTK, in CI). Costs one small IndexedDB write per item, a few ms.
+        const done = (): SavedJob => ({
+          ...toSaved(job),
+          state: 'done',
+          settings: target,
+          thumbnails: outcome.thumbnails.map(toSavedThumbnail),
+          inputBytes: job.inputBytes ?? outcome.inputBytes,
+          contentHash: outcome.contentHash ?? job.contentHash,
+          sourceSize: sourceSizeOf(outcome.thumbnails),
+          error: undefined,
+        });
+        await this.savedBeforeShown(job, outcome.stored, done);
+        if (!current()) return;
+        saved = true;
+      }
       this.controllers.delete(job.id);
       job.target = undefined;
       if (outcome.ok) {
-        stored = outcome.stored;
         this.release(job);
         job.thumbnails = outcome.thumbnails.map((t, i) => this.names.claim(toJobThumbnail(t, options[i]!), job.name));
         job.settings = target;
         job.inputBytes ??= outcome.inputBytes;
         job.contentHash = outcome.contentHash ?? job.contentHash;
-        job.sourceSize = { width: outcome.thumbnails[0]!.source.width, height: outcome.thumbnails[0]!.source.height };
+        job.sourceSize = sourceSizeOf(outcome.thumbnails);
         job.elapsedMs = outcome.elapsedMs;
         job.cache = outcome.cache;
         job.decoder = outcome.thumbnails[0]!.decoder;
@@ -396,20 +416,26 @@ class JobList {
       job.error = { code: 'worker-failed', message: 'Something went wrong with this image.', detail: e instanceof Error ? e.message : String(e) };
       job.state = 'error';
     }
-    this.settled(job, stored);
+    this.settled(job, saved);
   }
 
   /**
-   * After any item ends (or goes): count it for the time-left estimate and save it,
-   * once its thumbnails are in the cache (`stored`): a record saved earlier would
-   * promise a reload thumbnails it cannot find.
+   * Writes a finished item's record once its thumbnails are in the cache (`stored`: a
+   * record saved earlier would promise a reload thumbnails it cannot find), and waits
+   * for that write, but never long: storage is best effort, a finished item must show.
    */
-  private settled(job?: Job, stored?: Promise<void>): void {
+  private async savedBeforeShown(job: Job, stored: Promise<void>, record: () => SavedJob): Promise<void> {
+    const written = stored.then(() => (this.items.includes(job) ? this.store.save(job.storeKey, record, true) : undefined));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([written, new Promise<void>((resolve) => (timer = setTimeout(resolve, SAVE_WAIT_MS)))]);
+    clearTimeout(timer);
+  }
+
+  /** After any item ends (or goes): count it for the time-left estimate and save it, unless `saved` already. */
+  private settled(job?: Job, saved = false): void {
     this.batch.settled++;
     if (!this.counts.busy) this.batch = { startedAt: 0, settled: 0 };
-    if (!job) return;
-    if (stored) void stored.then(() => this.items.includes(job) && this.persist(job));
-    else this.persist(job);
+    if (job && !saved) this.persist(job);
   }
 
   private persist(job: Job): void {
@@ -421,11 +447,11 @@ class JobList {
 
 function toJobThumbnail(t: MadeThumbnail, options: ThumbnailOptions): JobThumbnail {
   const blob = new Blob([t.bytes], { type: t.mimeType });
+  return { ...toSavedThumbnail(t), url: URL.createObjectURL(blob), blob, options, fileName: '' };
+}
+
+function toSavedThumbnail(t: MadeThumbnail): SavedThumbnail {
   return {
-    url: URL.createObjectURL(blob),
-    blob,
-    options,
-    fileName: '',
     cacheKey: t.cacheKey ?? '',
     width: t.width,
     height: t.height,
@@ -437,6 +463,10 @@ function toJobThumbnail(t: MadeThumbnail, options: ThumbnailOptions): JobThumbna
     colourProfileIgnored: t.colourProfileIgnored ?? false,
     thumbHash: t.thumbHash ?? '',
   };
+}
+
+function sourceSizeOf(thumbnails: MadeThumbnail[]): { width: number; height: number } {
+  return { width: thumbnails[0]!.source.width, height: thumbnails[0]!.source.height };
 }
 
 /** A plain record of an item: no blobs or functions (IndexedDB clones it). */
