@@ -151,7 +151,7 @@ async function oneThumbnail(source: SourceImage, opts: ThumbnailOptions, hooks: 
   }
   const resized = await kernelResize(crop(oriented, region.x, region.y, region.width, region.height), plan.resized.width, plan.resized.height, opts.method);
 
-  const output = outputCodec(codec, opts);
+  const output = outputCodec(codec, opts, hasTransparency(resized));
   const background = parseHexColour(opts.background);
   let final: RawImage = resized;
   if (plan.canvas.width !== resized.width || plan.canvas.height !== resized.height) {
@@ -212,6 +212,9 @@ async function decodeForThumbnail(source: SourceImage, opts: ThumbnailOptions, h
   let coreError: unknown;
   for (const step of chain) {
     if (step === 'core') {
+      // The file's own smaller picture (a HEIC's thumbnail item), when it is large enough, spares the full decode.
+      const reduced = source.codec.decodeAtLeast ? await viaHostDecoder(ownSmallerPicture(source.codec), source, opts, false) : null;
+      if (reduced) return reduced;
       try {
         return await viaCodec(source, opts);
       } catch (e) {
@@ -265,7 +268,7 @@ async function viaCodec({ decodeOnce, info }: SourceImage, opts: ThumbnailOption
  * lands on 1/8 steps, so it is pre-shrunk here only when still well above the
  * target, and goes straight to lanczos3 when it is already close.
  */
-async function viaHostDecoder(decoder: HostDecoder, { bytes, codec, info }: SourceImage, opts: ThumbnailOptions, evenAtFullSize: boolean): Promise<WorkingSource | null> {
+async function viaHostDecoder(decoder: Pick<HostDecoder, 'decode'> & { name: DecoderName }, { bytes, codec, info }: SourceImage, opts: ThumbnailOptions, evenAtFullSize: boolean): Promise<WorkingSource | null> {
   const { shown, plan, scale: storedScale } = planInStoredAxes(info.width, info.height, info.orientation, opts);
   const ideal = preshrinkSize(info.width, info.height, storedScale.x, storedScale.y);
   if (!evenAtFullSize && ideal.width === info.width && ideal.height === info.height) return null; // nothing to gain
@@ -280,6 +283,11 @@ async function viaHostDecoder(decoder: HostDecoder, { bytes, codec, info }: Sour
   // to about twice the target first, as the core path does; close to it, lanczos3 alone.
   const small = preshrink(stored, (storedScale.x * info.width) / stored.width, (storedScale.y * info.height) / stored.height);
   return { image: applyOrientation(small, info.orientation), shown, plan, peakPixels: stored.width * stored.height, decoder: decoder.name };
+}
+
+/** A codec's decodeAtLeast, checked and planned as a host decoder's answer is: it is ours, so it counts as 'core'. */
+function ownSmallerPicture(codec: Codec<ImageFormat>): Pick<HostDecoder, 'decode'> & { name: DecoderName } {
+  return { name: 'core', decode: async (bytes, _format, request) => (await codec.decodeAtLeast?.(bytes, request.least)) ?? null };
 }
 
 /**
@@ -333,12 +341,17 @@ function megapixels(pixels: number): string {
 
 /**
  * The format a thumbnail is written in. 'same' keeps a web-ready format (JPEG,
- * PNG, WebP, AVIF) and makes the rest PNG (BMP is uncompressed, GIF we do not
- * write); 'legacy' keeps any format we can write, BMP included, as the old API did.
+ * PNG, WebP, AVIF), makes graphics PNG (BMP is uncompressed, GIF we do not write)
+ * and photos the browsers cannot show (HEIC, TIFF, JPEG XL) JPEG, or PNG when they
+ * have transparency ('Codec.sameAsInput'); 'legacy' keeps any format we can write,
+ * BMP included, as the old API did, and follows 'same' for the rest.
  */
-export function outputCodec(input: Codec<ImageFormat>, opts: ThumbnailOptions): Codec<ImageFormat> {
-  if (opts.format === 'same') return input.webReady && input.encode ? input : codecFor('png');
-  if (opts.format === 'legacy') return input.encode ? input : codecFor('png');
+export function outputCodec(input: Codec<ImageFormat>, opts: ThumbnailOptions, transparent: boolean): Codec<ImageFormat> {
+  if (opts.format === 'legacy' && input.encode) return input;
+  if (opts.format === 'same' || opts.format === 'legacy') {
+    if (input.sameAsInput === 'itself' && input.encode) return input;
+    return codecFor(input.sameAsInput === 'jpeg' && !transparent ? 'jpeg' : 'png');
+  }
   return codecFor(opts.format);
 }
 

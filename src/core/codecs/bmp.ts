@@ -683,7 +683,7 @@ export const bmpCodec = defineCodec({
   extension: 'bmp',
   fileExtensions: ['.bmp', '.dib'],
   // Uncompressed: "Same as input" gives PNG, except for the old API's format ('legacy').
-  webReady: false,
+  sameAsInput: 'png',
   // Ours and createImageBitmap alike (2.2x and 2.1x the canvas path); ours first because it passes bmpsuite.
   decoders: ['core', 'bitmap'],
   takesQuality: false,

@@ -70,10 +70,20 @@ export interface Codec<F extends string = string> {
   /** Whether the encoded output keeps an alpha channel. */
   keepsAlpha: boolean;
   /**
-   * Every browser shows it in an <img>, so "Same as input" keeps it. BMP and GIF
-   * are not worth keeping (BMP is uncompressed; we write no GIF): they become PNG.
+   * What "Same as input" writes for it. 'itself' for formats every browser shows in
+   * an <img> (JPEG, PNG, WebP, AVIF); 'png' for graphics not worth keeping (BMP is
+   * uncompressed; we write no GIF); 'jpeg' for photos in formats browsers do not
+   * show (HEIC, TIFF, JPEG XL), PNG instead when the picture has transparency.
    */
-  webReady: boolean;
+  sameAsInput: 'itself' | 'png' | 'jpeg';
+  /**
+   * Name prefixes of built files (e.g. 'libheif-bundle' for assets/libheif-bundle-*.js)
+   * that only this format needs and that are too big to fetch for a page that never
+   * meets it: the service worker does not precache them, and keeps each the first
+   * time it is fetched (so the format works offline once used). A page that only
+   * ever gets JPEGs downloads none of them.
+   */
+  fetchedOnFirstUse?: readonly string[];
   /**
    * The decoders to try in a browser, fastest first for equal output, as
    * `npm run bench` measured them ('core' is ours; see decode-route.ts). Ours
@@ -102,6 +112,13 @@ export interface Codec<F extends string = string> {
   probe(bytes: Uint8Array): ImageInfo;
   /** Full decode to 8-bit RGBA; throws ThumbnailError. */
   decode(bytes: Uint8Array): Promise<RawImage>;
+  /**
+   * A smaller decode when the file offers one cheaply (a HEIC's own thumbnail
+   * item): at least `least` on both sides, the same shape as the full image, in
+   * stored orientation; null when it has nothing so large (then decode() runs).
+   * The pipeline checks the answer as it checks a browser decoder's.
+   */
+  decodeAtLeast?(bytes: Uint8Array, least: { width: number; height: number }): Promise<RawImage | null>;
   /** Absent when we cannot write this format (GIF). */
   encode?(image: RawImage, settings: EncodeSettings): Promise<Uint8Array>;
   /**

@@ -286,7 +286,7 @@ export const gifCodec = defineCodec({
   extension: 'gif',
   fileExtensions: ['.gif'],
   // We write no GIF: "Same as input" gives PNG (first frame, alpha kept).
-  webReady: false,
+  sameAsInput: 'png',
   // Ours first: it passes the corpus's GIFs, and a first frame is small work.
   decoders: ['core', 'bitmap'],
   takesQuality: false,

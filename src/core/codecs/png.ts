@@ -378,7 +378,7 @@ export const pngCodec = defineCodec({
   mimeType: 'image/png',
   extension: 'png',
   fileExtensions: ['.png'],
-  webReady: true,
+  sameAsInput: 'itself',
   // Chromium 150, alpha PNG: createImageBitmap 1.79x the canvas path, ours 3.38x.
   decoders: ['bitmap', 'core'],
   takesQuality: false,

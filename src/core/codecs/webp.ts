@@ -320,7 +320,7 @@ export const webpCodec = defineCodec({
   mimeType: 'image/webp',
   extension: 'webp',
   fileExtensions: ['.webp'],
-  webReady: true,
+  sameAsInput: 'itself',
   // Chromium 150: createImageBitmap 1.50x the canvas path, ours 2.44x.
   decoders: ['bitmap', 'core'],
   takesQuality: true,
