@@ -48,8 +48,7 @@ describe('sniffFormat errors', () => {
     ['a web page', ascii('<!doctype html><html><body>hi</body></html>'), 'This is a web page (HTML), not an image.'],
     ['JSON', ascii('{"image_data": "iVBOR"}'), "This is JSON text, not an image. To use the old API's JSON, paste it into the text box."],
     ['a PDF', ascii('%PDF-1.7\n%\u00e2\u00e3\n1 0 obj'), 'This is a PDF document, not an image.'],
-    ['an iPhone photo', new Uint8Array([0, 0, 0, 24, ...ascii('ftypheic'), 0, 0, 0, 0, ...ascii('mif1heic')]), 'This is a HEIC/HEIF photo (the format iPhones save), which this app cannot read yet.'],
-    ['a TIFF', new Uint8Array([...ascii('II*'), 0, 8, 0, 0, 0, 1, 2, 3, 4]), 'This is a TIFF image, which this app cannot read yet.'],
+    ['a phone video', new Uint8Array([0, 0, 0, 20, ...ascii('ftypqt  '), 0, 0, 2, 0, ...ascii('qt  wide')]), 'This is a video (MP4 or MOV), not an image.'],
     ['random bytes', new Uint8Array([0x00, 0x13, 0x37, 0x99, 0xaa, 0, 1, 2]), 'This is not an image format we can read.'],
   ])('describes %s in plain words, with the first bytes behind Details', (_, bytes, message) => {
     const e = sniffError(bytes);

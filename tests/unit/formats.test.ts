@@ -18,10 +18,10 @@ describe('the format list', () => {
   it('gives the manifest file handlers and a share target for every format', () => {
     const manifest = webAppManifest();
     expect(manifest.file_handlers).toEqual([{ action: '/', accept: acceptedFileTypes() }]);
-    expect(Object.keys(acceptedFileTypes())).toEqual(['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/gif', 'image/bmp']);
+    expect(Object.keys(acceptedFileTypes())).toEqual(['image/jpeg', 'image/png', 'image/webp', 'image/avif', 'image/heic', 'image/jxl', 'image/tiff', 'image/gif', 'image/bmp']);
     const files = manifest.share_target!.params.files!;
     const shared = (Array.isArray(files) ? files : [files])[0]!;
-    expect(shared.accept).toEqual(expect.arrayContaining(['image/*', '.jpg', '.png', '.webp', '.avif', '.gif', '.bmp']));
+    expect(shared.accept).toEqual(expect.arrayContaining(['image/*', '.jpg', '.png', '.webp', '.avif', '.heic', '.jxl', '.tif', '.gif', '.bmp']));
     expect(manifest.share_target).toMatchObject({ method: 'POST', enctype: 'multipart/form-data' });
   });
 });

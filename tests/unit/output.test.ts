@@ -193,7 +193,7 @@ async function thumb(bytes: Uint8Array, options: Partial<ThumbnailOptions> = {})
 // ---------------------------------------------------------------------------
 // Shared fixtures
 
-/** One small file of every format we read, made with sharp (BMP from the fixtures). */
+/** One small file of every format we read, made with sharp (BMP, HEIC, JPEG XL and TIFF from the fixtures). */
 let samples: Record<ImageFormat, Uint8Array>;
 
 beforeAll(async () => {
@@ -205,6 +205,9 @@ beforeAll(async () => {
     avif: u8(await img.clone().avif({ quality: 60, effort: 2 }).toBuffer()),
     gif: u8(await img.clone().gif().toBuffer()),
     bmp: fixture('rgb24.bmp'),
+    heic: fixture('heif/plain.heic'),
+    jxl: fixture('jxl/lossy.jxl'),
+    tiff: fixture('tiff/rgb8-lzw-strips.tif'),
   };
 });
 
@@ -221,7 +224,7 @@ describe('the registry drives every derived list', () => {
       expect(DECODER_ORDER[c.format], c.format).toContain('core');
       for (const key of Object.keys(c.wasm ?? {})) expect(wasmPaths(), `${c.format} ${key}`).toHaveProperty(key, c.wasm![key]);
     }
-    expect(SUPPORTED_FORMATS_TEXT).toBe('JPEG, PNG, WebP, AVIF, GIF and BMP');
+    expect(SUPPORTED_FORMATS_TEXT).toBe('JPEG, PNG, WebP, AVIF, HEIC, JPEG XL, TIFF, GIF and BMP');
     expect(Object.keys(acceptedFileTypes()).sort()).toEqual(CODECS.map((c) => c.mimeType).sort());
     expect(OUTPUT_FORMATS).toEqual(['same', 'jpeg', 'png', 'webp', 'avif', 'bmp']);
     expect(FILE_PICKER_ACCEPT.split(',')).toEqual(['image/*', ...CODECS.flatMap((c) => c.fileExtensions)]);
@@ -348,6 +351,9 @@ describe("the output format under 'same' and 'legacy'", () => {
     ['avif', 'avif', 'avif'],
     ['gif', 'png', 'png'],
     ['bmp', 'png', 'bmp'],
+    ['heic', 'jpeg', 'jpeg'],
+    ['jxl', 'jpeg', 'jpeg'],
+    ['tiff', 'jpeg', 'jpeg'],
   ] as const)('%s input gives %s under same, %s under legacy', async (input, same, legacy) => {
     const bytes = samples[input];
     const a = await generateThumbnail(bytes, { width: 20, height: 20 });
@@ -741,7 +747,7 @@ describe('a made-up codec in the registry reaches every derived list', () => {
     extension: 'fake',
     fileExtensions: ['.fake'],
     keepsAlpha: true,
-    webReady: true,
+    sameAsInput: 'itself',
     decoders: ['core'],
     takesQuality: false,
     wasm: { fakeWasm: '@jsquash/png/codec/pkg/squoosh_png_bg.wasm' },
@@ -764,8 +770,8 @@ describe('a made-up codec in the registry reaches every derived list', () => {
     const options = await import('../../src/core/options');
     const route = await import('../../src/core/decode-route');
 
-    expect(registry.CODECS.map((c) => c.format)).toEqual(['jpeg', 'png', 'webp', 'avif', 'fake', 'bmp']);
-    expect(registry.SUPPORTED_FORMATS_TEXT).toBe('JPEG, PNG, WebP, AVIF, Fake and BMP');
+    expect(registry.CODECS.map((c) => c.format)).toEqual(['jpeg', 'png', 'webp', 'avif', 'heic', 'jxl', 'tiff', 'fake', 'bmp']);
+    expect(registry.SUPPORTED_FORMATS_TEXT).toBe('JPEG, PNG, WebP, AVIF, HEIC, JPEG XL, TIFF, Fake and BMP');
     expect(registry.FILE_PICKER_ACCEPT.split(',')).toContain('.fake');
     expect(registry.FILE_PICKER_ACCEPT.split(',')).not.toContain('.gif');
     expect(registry.acceptedFileTypes()['image/x-fake']).toEqual(['.fake']);

@@ -77,11 +77,11 @@ export interface Codec<F extends string = string> {
    */
   sameAsInput: 'itself' | 'png' | 'jpeg';
   /**
-   * Name prefixes of built files (e.g. 'libheif-bundle' for assets/libheif-bundle-*.js)
-   * that only this format needs and that are too big to fetch for a page that never
-   * meets it: the service worker does not precache them, and keeps each the first
-   * time it is fetched (so the format works offline once used). A page that only
-   * ever gets JPEGs downloads none of them.
+   * Name prefixes of built files that only this format needs and that are too big
+   * to fetch for a page that never meets it (e.g. 'libheif-js': vite.config.ts names
+   * a package's chunks after it, assets/libheif-js-*.js). The service worker does not
+   * precache them, and keeps each the first time it is fetched (so the format works
+   * offline once used). A page that only ever gets JPEGs downloads none of them.
    */
   fetchedOnFirstUse?: readonly string[];
   /**

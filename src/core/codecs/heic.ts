@@ -203,7 +203,7 @@ export const heicCodec = defineCodec({
   decoders: ['core'],
   takesQuality: false,
   keepsAlpha: false,
-  fetchedOnFirstUse: ['libheif-bundle'],
+  fetchedOnFirstUse: ['libheif-js'],
   sniff: (bytes) => isHeif(brands(bytes)),
   // A file cut inside its 'ftyp' box, whose major brand is still readable.
   looksLike: (bytes) => bytes.length >= 12 && ascii(bytes, 4) === 'ftyp' && HEIC_BRANDS.has(ascii(bytes, 8)),

@@ -596,7 +596,7 @@ export const jxlCodec = defineCodec({
   // Vite names the WebAssembly after jxl_dec.wasm (assets/jxl_dec-<hash>.wasm): 97 % of the bytes.
   // The glue is bundled with decode.js into a chunk named 'decode-<hash>.js', a name other
   // packages' decoders share, so it cannot be singled out by prefix.
-  fetchedOnFirstUse: ['jxl_dec'],
+  fetchedOnFirstUse: ['jsquash-jxl', 'jxl_dec'],
   wasm: { jxlDecode: '@jsquash/jxl/codec/dec/jxl_dec.wasm' },
   sniff: (bytes) => startsWith(bytes, CODESTREAM_SIGNATURE) || startsWith(bytes, CONTAINER_SIGNATURE),
   // A container whose signature box is cut or damaged after its type ('JXL ').

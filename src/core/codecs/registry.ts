@@ -3,8 +3,11 @@ import { avifCodec } from './avif';
 import { bmpCodec } from './bmp';
 import type { Codec, EncoderSetting } from './codec';
 import { gifCodec } from './gif';
+import { heicCodec } from './heic';
 import { jpegCodec } from './jpeg';
+import { jxlCodec } from './jxl';
 import { pngCodec } from './png';
+import { tiffCodec } from './tiff';
 import { webpCodec } from './webp';
 
 /**
@@ -12,7 +15,7 @@ import { webpCodec } from './webp';
  * codec file and one line here: the lists below, the app manifest, the file
  * picker, the format menu, option checks and Node's WASM loading follow.
  */
-export const CODECS = [jpegCodec, pngCodec, webpCodec, avifCodec, gifCodec, bmpCodec] as const;
+export const CODECS = [jpegCodec, pngCodec, webpCodec, avifCodec, heicCodec, jxlCodec, tiffCodec, gifCodec, bmpCodec] as const;
 
 export type ImageFormat = (typeof CODECS)[number]['format'];
 
@@ -68,6 +71,14 @@ export function wasmPaths(): Record<string, string> {
 }
 
 /**
+ * Name prefixes of the built files fetched only when a format needs them
+ * (Codec.fetchedOnFirstUse): kept out of the precache, cached on first use.
+ */
+export function filesFetchedOnFirstUse(): string[] {
+  return CODECS.flatMap((c) => c.fetchedOnFirstUse ?? []);
+}
+
+/**
  * Fewer bytes than this cannot hold any of our formats' headers: a file that begins
  * like one of them but is this short was cut off, not merely damaged.
  */
@@ -95,9 +106,8 @@ export function sniffFormat(bytes: Uint8Array): Codec<ImageFormat> {
 function notAnImage(bytes: Uint8Array, text: boolean): string {
   const ascii = String.fromCharCode(...bytes.subarray(0, 16));
   const brand = ascii.slice(4, 8) === 'ftyp' ? ascii.slice(8, 12) : '';
-  if (/^(heic|heix|hevc|heim|heis|mif1|msf1)$/.test(brand)) return 'This is a HEIC/HEIF photo (the format iPhones save), which this app cannot read yet.';
-  if (ascii.startsWith('II*\0') || ascii.startsWith('MM\0*')) return 'This is a TIFF image, which this app cannot read yet.';
-  if ((bytes[0] === 0xff && bytes[1] === 0x0a) || ascii.startsWith('\0\0\0\x0cJXL ')) return 'This is a JPEG XL image, which this app cannot read yet.';
+  // Phones save a Live Photo's motion beside the HEIC as a MOV; it shares HEIF's box format.
+  if (/^(isom|iso2|mp41|mp42|avc1|qt  |M4V )$/.test(brand)) return 'This is a video (MP4 or MOV), not an image.';
   if (ascii.startsWith('%PDF')) return 'This is a PDF document, not an image.';
   if (ascii.startsWith('PK\x03\x04')) return 'This is a ZIP archive (or an Office document), not an image.';
   const head = new TextDecoder().decode(bytes.subarray(0, 512));
