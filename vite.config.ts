@@ -2,6 +2,7 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 import { readFileSync } from 'node:fs';
 import { defineConfig } from 'vite';
 import { VitePWA } from 'vite-plugin-pwa';
+import { filesFetchedOnFirstUse } from './src/core/codecs/registry';
 import { webAppManifest } from './src/pwa/manifest';
 import { proxyVitePlugin } from './src/server/proxy/vite-plugin';
 
@@ -12,6 +13,12 @@ const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 
  * sources is byte-identical, so it never offers a needless update.
  */
 const appVersion = process.env.THUMBNAIL_BUILD ? `${pkg.version}+${process.env.THUMBNAIL_BUILD}` : pkg.version;
+
+/** 'assets/<package>-<name>-<hash>.js' for a chunk whose entry is inside node_modules, else 'assets/<name>-<hash>.js'. */
+function chunkFileName(chunk: { facadeModuleId: string | null }): string {
+  const inPackage = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(chunk.facadeModuleId ?? '');
+  return inPackage ? `assets/${inPackage[1]!.replace(/^@/, '').replace('/', '-')}-[name]-[hash].js` : 'assets/[name]-[hash].js';
+}
 
 export default defineConfig({
   define: { __APP_VERSION__: JSON.stringify(appVersion) },
@@ -46,7 +53,9 @@ export default defineConfig({
         globPatterns: ['**/*.{js,css,html,wasm,svg,png,ico}'],
         // The multi-threaded AVIF encoder runs only where the page is cross-origin
         // isolated (SharedArrayBuffer), which ours is not: 3.5 MB no one would use.
-        globIgnores: ['**/avif_enc_mt*'],
+        // The decoders of formats few pages meet (HEIC, JPEG XL, TIFF) are fetched
+        // when first needed, and kept then by the service worker (src/pwa/sw.ts).
+        globIgnores: ['**/*avif_enc_mt*', ...filesFetchedOnFirstUse().map((prefix) => `**/${prefix}*`)],
         // The largest file is well under 1 MB today; a limit far above it means a
         // future codec is never silently left out (the build fails instead).
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
@@ -56,8 +65,10 @@ export default defineConfig({
   ],
   // Vite 7 and some setups fetch index.html instead of the wasm without this (DESIGN.md §3).
   optimizeDeps: { exclude: Object.keys(pkg.dependencies).filter((name) => name.startsWith('@jsquash/')) },
-  worker: { format: 'es' },
-  build: { target: 'es2022', sourcemap: true },
+  // Chunks from a package carry its name ('jsquash-jxl-decode-…js', not 'decode-…js'), so a codec's
+  // fetchedOnFirstUse prefixes can name all of its files, and the build's file list says what is whose.
+  worker: { format: 'es', rollupOptions: { output: { chunkFileNames: chunkFileName } } },
+  build: { target: 'es2022', sourcemap: true, rollupOptions: { output: { chunkFileNames: chunkFileName } } },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1', port: 4173 },
 });

@@ -11,7 +11,9 @@
  */
 import { clientsClaim } from 'workbox-core';
 import { cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
+import { ExpirationPlugin } from 'workbox-expiration';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
+import { CacheFirst } from 'workbox-strategies';
 import { keepSharedFiles } from './share-inbox';
 import { SHARE_FAILED, SHARE_PARAM, SHARE_TARGET_FIELD, SHARE_TARGET_PATH } from './share-target';
 
@@ -28,6 +30,15 @@ cleanupOutdatedCaches();
 
 // Every page address opens the app shell, offline too; the server's own routes stay the server's.
 registerRoute(new NavigationRoute(createHandlerBoundToURL('index.html'), { denylist: [/^\/api\//, /^\/healthz$/] }));
+
+// The decoders of formats few pages meet (HEIC, JPEG XL, TIFF: Codec.fetchedOnFirstUse)
+// are not precached; each is kept the first time it is fetched, so the format then
+// works offline too. Built files are content-hashed, so a kept one never goes stale;
+// the limit clears out those of older versions.
+registerRoute(
+  ({ url }) => url.origin === self.location.origin && url.pathname.startsWith('/assets/'),
+  new CacheFirst({ cacheName: 'fetched-on-first-use', plugins: [new ExpirationPlugin({ maxEntries: 32 })] }),
+);
 
 registerRoute(({ url }) => url.origin === self.location.origin && url.pathname === SHARE_TARGET_PATH, receiveShare, 'POST');
 

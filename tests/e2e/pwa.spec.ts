@@ -5,7 +5,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { CODECS } from '../../src/core/codecs/registry';
+import { CODECS, filesFetchedOnFirstUse } from '../../src/core/codecs/registry';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium';
 import { fixture, fixtureFile, naturalSize, pixelAt, thumbnails, waitForAll } from './helpers';
 
@@ -88,9 +88,14 @@ test('the image proxy is never answered or stored by the service worker', async 
 
 test('the service worker precaches every file of the build: each WASM codec and worker script included', () => {
   const precached = new Set(precachedUrls());
-  // Everything the page can load; source maps are for developers, sw.js is the worker itself, and the
-  // multi-threaded AVIF encoder runs only on a cross-origin isolated page, which ours is not (vite.config.ts).
-  const built = filesUnder(DIST).filter((f) => !f.endsWith('.map') && f !== 'sw.js' && !/^assets\/avif_enc_mt[-.]/.test(f));
+  // Everything the page can load; source maps are for developers, sw.js is the worker itself, the
+  // multi-threaded AVIF encoder runs only on a cross-origin isolated page, which ours is not (vite.config.ts),
+  // and the decoders of formats few pages meet are kept when first fetched instead (Codec.fetchedOnFirstUse).
+  const onFirstUse = (f: string) => filesFetchedOnFirstUse().some((prefix) => f.startsWith(`assets/${prefix}`));
+  const all = filesUnder(DIST);
+  expect(all.filter(onFirstUse).length).toBeGreaterThanOrEqual(filesFetchedOnFirstUse().length);
+  expect(all.filter(onFirstUse).filter((f) => precached.has(f))).toEqual([]);
+  const built = all.filter((f) => !f.endsWith('.map') && f !== 'sw.js' && !/^assets\/(jsquash-avif-)?avif_enc_mt[-.]/.test(f) && !onFirstUse(f));
   expect(built.filter((f) => f.endsWith('.wasm')).length).toBeGreaterThanOrEqual(6);
   expect(built.some((f) => /^assets\/thumbnail\.worker-.*\.js$/.test(f))).toBe(true);
   expect(built.filter((f) => !precached.has(f))).toEqual([]);
