@@ -16,7 +16,7 @@ import { planGeometry } from '../../src/core/geometry';
 import { DEFAULT_OPTIONS } from '../../src/core/options';
 import { ConformancePool, type PoolOutcome } from '../support/conformance-pool';
 import { KNOWN_EXCEPTIONS } from '../conformance-exceptions';
-import { CORPUS, corpusPresent, readManifest, type ManifestEntry } from '../support/corpus';
+import { CORPUS, corpusPresent, FIXTURES, readFixtureManifests, readManifest, type ManifestEntry } from '../support/corpus';
 
 const CATEGORIES = ['pngsuite', 'bmpsuite', 'exif-orientation', 'jpeg-tricky', 'jpeg-corrupt', 'png-tricky'] as const;
 /** Generous: the slowest valid file (a 100 MP JPEG) takes a few seconds; a hang takes forever. */
@@ -60,41 +60,57 @@ if (!present) console.warn(`[conformance] ${CORPUS} is absent: the corpus confor
 describe.skipIf(!present)('conformance over ../shared/corpus', () => {
   it('every valid file gives a thumbnail, every invalid one a typed error, nothing hangs', async () => {
     const entries = readManifest().filter((e) => (CATEGORIES as readonly string[]).includes(e.category));
-    const results = new Map<string, { entry: Entry; outcome: PoolOutcome; verdict: Verdict; why: string }>();
-    const pool = new ConformancePool(2, PER_FILE_TIMEOUT_MS);
-    await pool.runAll(entries.map((e) => resolve(CORPUS, e.path)), (abs, outcome) => {
-      const entry = entries.find((e) => resolve(CORPUS, e.path) === abs)!;
-      results.set(entry.path, { entry, outcome, ...judge(entry, outcome) });
-    });
-
-    const failures: string[] = [];
-    for (const category of CATEGORIES) {
-      const rows = [...results.values()].filter((r) => r.entry.category === category);
-      const count = (v: Verdict) => rows.filter((r) => r.verdict === v).length;
-      const slowest = rows.reduce((a, r) => Math.max(a, r.outcome.ms), 0);
-      console.log(
-        `[conformance] ${category}: ${count('pass')} passed / ${count('fail')} failed / ${count('expected-failure')} expected failures (${rows.length} files, slowest ${Math.round(slowest)} ms)`,
-      );
-      for (const r of rows.filter((r) => r.verdict === 'fail')) failures.push(`${r.entry.path} [${r.entry.expected}]: ${r.why}`);
-      const made = rows.flatMap((r) => (r.outcome.ok ? [r.outcome] : []));
-      if (made.length > 0) {
-        const sum = (f: (o: (typeof made)[number]) => number) => made.reduce((n, o) => n + f(o), 0);
-        const bigger = made.filter((o) => o.outputBytes > o.inputBytes).length;
-        console.log(
-          `[conformance] ${category} sizes: output ${Math.round((100 * sum((o) => o.outputBytes)) / sum((o) => o.inputBytes))}% of input in all, ` +
-            `${Math.round((100 * sum((o) => o.outputBytes)) / sum((o) => o.plainBytes))}% of a plain re-encode; ` +
-            `${made.filter((o) => o.keptOriginal).length} originals kept, ${bigger} of ${made.length} bigger than their input`,
-        );
-      }
-      for (const r of rows) {
-        const o = r.outcome;
-        if (o.ok && o.outputBytes > o.inputBytes && o.outputBytes > o.plainBytes) {
-          failures.push(`${r.entry.path}: thumbnail ${o.outputBytes} B is bigger than both its input (${o.inputBytes} B) and a plain re-encode (${o.plainBytes} B)`);
-        }
-      }
-    }
+    const { failures, results } = await runConformance(entries, CORPUS, CATEGORIES);
     const unknown = Object.keys(KNOWN_EXCEPTIONS).filter((p) => !results.has(p));
     for (const p of unknown) failures.push(`${p}: listed in conformance-exceptions.ts but not in the manifest's tested categories`);
     expect(failures, failures.join('\n')).toEqual([]);
   }, 20 * 60_000);
 });
+
+describe('conformance over our own fixtures of the formats the corpus lacks (tests/fixtures/*/MANIFEST.tsv)', () => {
+  it('every valid file gives a thumbnail of its displayed shape, every invalid one a typed error', async () => {
+    const entries = readFixtureManifests();
+    const categories = [...new Set(entries.map((e) => e.category))];
+    expect(categories.length, 'fixture categories').toBeGreaterThan(0);
+    const { failures } = await runConformance(entries, FIXTURES, categories);
+    expect(failures, failures.join('\n')).toEqual([]);
+  }, 5 * 60_000);
+});
+
+/** Runs every entry through the pipeline in worker threads, logs a line per category, and returns what failed. */
+async function runConformance(entries: Entry[], root: string, categories: readonly string[]) {
+  const results = new Map<string, { entry: Entry; outcome: PoolOutcome; verdict: Verdict; why: string }>();
+  const pool = new ConformancePool(2, PER_FILE_TIMEOUT_MS);
+  await pool.runAll(entries.map((e) => resolve(root, e.path)), (abs, outcome) => {
+    const entry = entries.find((e) => resolve(root, e.path) === abs)!;
+    results.set(entry.path, { entry, outcome, ...judge(entry, outcome) });
+  });
+
+  const failures: string[] = [];
+  for (const category of categories) {
+    const rows = [...results.values()].filter((r) => r.entry.category === category);
+    const count = (v: Verdict) => rows.filter((r) => r.verdict === v).length;
+    const slowest = rows.reduce((a, r) => Math.max(a, r.outcome.ms), 0);
+    console.log(
+      `[conformance] ${category}: ${count('pass')} passed / ${count('fail')} failed / ${count('expected-failure')} expected failures (${rows.length} files, slowest ${Math.round(slowest)} ms)`,
+    );
+    for (const r of rows.filter((r) => r.verdict === 'fail')) failures.push(`${r.entry.path} [${r.entry.expected}]: ${r.why}`);
+    const made = rows.flatMap((r) => (r.outcome.ok ? [r.outcome] : []));
+    if (made.length > 0) {
+      const sum = (f: (o: (typeof made)[number]) => number) => made.reduce((n, o) => n + f(o), 0);
+      const bigger = made.filter((o) => o.outputBytes > o.inputBytes).length;
+      console.log(
+        `[conformance] ${category} sizes: output ${Math.round((100 * sum((o) => o.outputBytes)) / sum((o) => o.inputBytes))}% of input in all, ` +
+          `${Math.round((100 * sum((o) => o.outputBytes)) / sum((o) => o.plainBytes))}% of a plain re-encode; ` +
+          `${made.filter((o) => o.keptOriginal).length} originals kept, ${bigger} of ${made.length} bigger than their input`,
+      );
+    }
+    for (const r of rows) {
+      const o = r.outcome;
+      if (o.ok && o.outputBytes > o.inputBytes && o.outputBytes > o.plainBytes) {
+        failures.push(`${r.entry.path}: thumbnail ${o.outputBytes} B is bigger than both its input (${o.inputBytes} B) and a plain re-encode (${o.plainBytes} B)`);
+      }
+    }
+  }
+  return { failures, results };
+}
