@@ -10,10 +10,11 @@
  * it does a JPEG's EXIF orientation. An EXIF block inside an AVIF is not read:
  * HEIF's transformative properties are the ones that count.
  */
-import { codecCrashed, codecLoaded, corrupt, ThumbnailError, truncated } from '../errors';
+import { codecCrashed, corrupt, ThumbnailError, truncated } from '../errors';
 import { createRawImage, withOwnBuffer, type RawImage } from '../image';
 import { defineCodec, toArrayBuffer, type EncodeSettings, type ImageInfo } from './codec';
 import { ascii, brands, readHeifHeader } from './isobmff';
+import { LazyLibrary } from './lazy';
 import { providedWasm } from './wasm';
 
 const FORMAT = 'AVIF';
@@ -36,37 +37,27 @@ type Init = (module?: WebAssembly.Module) => Promise<unknown>;
 type Decode = (buffer: ArrayBuffer) => Promise<ImageData | null>;
 type Encode = (image: ImageData, options: { quality: number; speed: number }) => Promise<ArrayBuffer>;
 
-let decoder: Promise<Decode> | undefined;
-let encoder: Promise<Encode> | undefined;
-
-function loadDecoder(): Promise<Decode> {
-  decoder ??= import('@jsquash/avif/decode.js').then(async (m) => {
+const decoder = new LazyLibrary('AVIF decoder', () =>
+  import('@jsquash/avif/decode.js').then(async (m) => {
     await (m.init as unknown as Init)(providedWasm('avifDecode'));
     return m.default as Decode;
-  });
-  return decoder;
-}
-
-function loadEncoder(): Promise<Encode> {
-  encoder ??= import('@jsquash/avif/encode.js').then(async (m) => {
+  }),
+);
+const encoder = new LazyLibrary('AVIF encoder', () =>
+  import('@jsquash/avif/encode.js').then(async (m) => {
     await (m.init as unknown as Init)(providedWasm('avifEncode'));
     return m.default as unknown as Encode;
-  });
-  return encoder;
-}
+  }),
+);
 
 async function decode(bytes: Uint8Array): Promise<RawImage> {
   const info = probe(bytes);
-  const ready = loadDecoder();
-  await codecLoaded('AVIF decoder', ready).catch((e: unknown) => {
-    decoder = undefined;
-    throw e;
-  });
+  const decodeAvif = await decoder.get();
   let image: ImageData | null;
   try {
-    image = await (await ready)(toArrayBuffer(bytes));
+    image = await decodeAvif(toArrayBuffer(bytes));
   } catch (e) {
-    decoder = undefined; // an aborted instance is not safe to reuse
+    decoder.forget();
     if (e instanceof WebAssembly.RuntimeError) throw codecCrashed('AVIF decoder', e.message);
     throw corrupt(FORMAT, e instanceof Error ? e.message : String(e));
   }
@@ -78,17 +69,13 @@ async function decode(bytes: Uint8Array): Promise<RawImage> {
 }
 
 async function encode(image: RawImage, settings: EncodeSettings): Promise<Uint8Array> {
-  const ready = loadEncoder();
-  await codecLoaded('AVIF encoder', ready).catch((e: unknown) => {
-    encoder = undefined;
-    throw e;
-  });
+  const encodeAvif = await encoder.get();
   try {
     // jSquash types its input as the DOM ImageData; it reads only width, height and data.
-    const output = await (await ready)(withOwnBuffer(image) as unknown as ImageData, { quality: settings.quality, speed: settings.speed ?? 8 });
+    const output = await encodeAvif(withOwnBuffer(image) as unknown as ImageData, { quality: settings.quality, speed: settings.speed ?? 8 });
     return new Uint8Array(output);
   } catch (e) {
-    encoder = undefined;
+    encoder.forget();
     throw new ThumbnailError('codec-crashed', 'The AVIF encoder failed on this image.', e instanceof Error ? e.message : String(e));
   }
 }

@@ -14,10 +14,11 @@
  * at least as large as the thumbnail being made needs, it is decoded instead of a
  * 12-megapixel grid of 48 tiles: the same result, many times faster.
  */
-import { codecLoaded, corrupt, ThumbnailError, truncated } from '../errors';
+import { corrupt, ThumbnailError, truncated } from '../errors';
 import { createRawImage, type RawImage } from '../image';
 import { defineCodec, type ImageInfo } from './codec';
 import { ascii, brands, readHeifHeader } from './isobmff';
+import { LazyLibrary } from './lazy';
 
 const FORMAT = 'HEIC photo';
 
@@ -76,10 +77,8 @@ interface LibHeif {
   heif_error_code: { heif_error_Ok: unknown };
 }
 
-let library: Promise<LibHeif> | undefined;
-
-function loadLibrary(): Promise<LibHeif> {
-  library ??= import('libheif-js/libheif-wasm/libheif-bundle.mjs').then(
+const library = new LazyLibrary('HEIC decoder', () =>
+  import('libheif-js/libheif-wasm/libheif-bundle.mjs').then(
     (m) =>
       new Promise<LibHeif>((resolve, reject) => {
         // The WebAssembly is inside this script (base64), so it needs no URL of its own
@@ -97,9 +96,8 @@ function loadLibrary(): Promise<LibHeif> {
         lib = factory(options);
         if (ready) resolve(lib);
       }),
-  );
-  return library;
-}
+  ),
+);
 
 function isError(value: Opaque | HeifError): value is HeifError {
   return 'code' in value;
@@ -139,12 +137,7 @@ async function decodeAtLeast(bytes: Uint8Array, least: { width: number; height: 
 
 /** Decodes the file's primary image in libheif, freeing everything after; every failure typed. */
 async function decodePrimary(bytes: Uint8Array, info: ImageInfo): Promise<RawImage> {
-  const ready = loadLibrary();
-  await codecLoaded('HEIC decoder', ready).catch((e: unknown) => {
-    library = undefined;
-    throw e;
-  });
-  const lib = await ready;
+  const lib = await library.get();
   const context = lib.heif_context_alloc();
   if (!context) throw new ThumbnailError('codec-crashed', 'The HEIC decoder ran out of memory.');
   try {
@@ -159,7 +152,7 @@ async function decodePrimary(bytes: Uint8Array, info: ImageInfo): Promise<RawIma
     }
   } catch (e) {
     if (e instanceof ThumbnailError) throw e;
-    library = undefined; // an aborted instance is not safe to reuse
+    library.forget(); // an aborted instance is not safe to reuse
     if (e instanceof WebAssembly.RuntimeError) throw new ThumbnailError('codec-crashed', 'The HEIC decoder failed on this file, which is probably damaged.', e.message);
     throw damaged(info, e instanceof Error ? e.message : String(e));
   } finally {

@@ -22,9 +22,11 @@
  * and for a damaged one. To tell a person which, the probe follows the frames'
  * tables of contents to where the codestream must end (see framesAreCut).
  */
-import { codecCrashed, codecLoaded, corrupt, truncated } from '../errors';
+import { codecCrashed, corrupt, truncated } from '../errors';
 import { createRawImage, type Orientation, type RawImage } from '../image';
 import { concatBytes, defineCodec, toArrayBuffer, type ImageInfo } from './codec';
+import { readBoxes } from './isobmff';
+import { LazyLibrary } from './lazy';
 import { providedWasm } from './wasm';
 
 const FORMAT = 'JPEG XL';
@@ -45,40 +47,21 @@ interface Codestream {
   cut: boolean;
 }
 
-function ascii(bytes: Uint8Array, at: number): string {
-  return String.fromCharCode(...bytes.subarray(at, at + 4));
-}
-
 /** The codestream: the file itself, or gathered from the container's `jxlc` box or `jxlp` parts. */
 function codestreamOf(bytes: Uint8Array): Codestream {
   if (!startsWith(bytes, CONTAINER_SIGNATURE)) return { bytes, cut: false };
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const parts: Uint8Array[] = [];
-  let lastPartSeen = false;
-  let pos = 0;
-  while (pos + 8 <= bytes.length) {
-    let size = view.getUint32(pos);
-    let header = 8;
-    if (size === 1) {
-      if (pos + 16 > bytes.length) return gathered(parts, true);
-      size = Number(view.getBigUint64(pos + 8));
-      header = 16;
-    } else if (size === 0) {
-      size = bytes.length - pos; // "to the end of the file"
-    }
-    if (size < header) throw corrupt(FORMAT, `its '${ascii(bytes, pos + 4).replace(/[^ -~]/g, '?')}' box has an impossible size`);
-    const type = ascii(bytes, pos + 4);
-    const end = Math.min(pos + size, bytes.length);
-    if (type === 'jxlc') return { bytes: bytes.subarray(pos + header, end), cut: pos + size > bytes.length };
-    if (type === 'jxlp' && pos + header + 4 <= end) {
-      // A 4-byte counter first, whose top bit marks the last part.
-      lastPartSeen = (bytes[pos + header]! & 0x80) !== 0;
-      parts.push(bytes.subarray(pos + header + 4, end));
-    }
-    if (pos + size > bytes.length) return gathered(parts, true);
-    pos += size;
-  }
-  return gathered(parts, pos < bytes.length || !lastPartSeen);
+  const boxes = readBoxes(bytes, 0, bytes.length, FORMAT);
+  const whole = boxes.find((b) => b.type === 'jxlc');
+  if (whole) return { bytes: bytes.subarray(whole.start, whole.end), cut: whole.cut };
+  // Each part starts with a 4-byte counter whose top bit marks the last part.
+  const parts = boxes.filter((b) => b.type === 'jxlp' && b.start + 4 <= b.end);
+  const lastPartSeen = parts.length > 0 && (bytes[parts.at(-1)!.start]! & 0x80) !== 0;
+  // The file ends inside a box, or inside a box header too short to list.
+  const endsInBox = boxes.some((b) => b.cut) || (boxes.at(-1)?.end ?? 0) < bytes.length;
+  return gathered(
+    parts.map((b) => bytes.subarray(b.start + 4, b.end)),
+    endsInBox || !lastPartSeen,
+  );
 }
 
 function gathered(parts: readonly Uint8Array[], cut: boolean): Codestream {
@@ -546,31 +529,24 @@ type Decode = (buffer: ArrayBuffer) => Promise<ImageData>;
 /** What @jsquash/jxl throws when libjxl returned no image (damaged or cut data): the instance is still sound. */
 const NO_IMAGE = 'Decoding error';
 
-let decoder: Promise<Decode> | undefined;
-
-function loadDecoder(): Promise<Decode> {
-  decoder ??= import('@jsquash/jxl/decode.js').then(async (m) => {
+const decoder = new LazyLibrary('JPEG XL decoder', () =>
+  import('@jsquash/jxl/decode.js').then(async (m) => {
     await (m.init as unknown as Init)(providedWasm('jxlDecode'));
     return m.default as Decode;
-  });
-  return decoder;
-}
+  }),
+);
 
 async function decode(bytes: Uint8Array): Promise<RawImage> {
   const info = probe(bytes);
-  const ready = loadDecoder();
-  await codecLoaded('JPEG XL decoder', ready).catch((e: unknown) => {
-    decoder = undefined;
-    throw e;
-  });
+  const decodeJxl = await decoder.get();
   let image: ImageData;
   try {
-    image = await (await ready)(toArrayBuffer(bytes));
+    image = await decodeJxl(toArrayBuffer(bytes));
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     // libjxl said no image: the file's fault, told apart by the probe (cut or damaged).
     if (why === NO_IMAGE) throw info.cutShort ? truncated(FORMAT) : corrupt(FORMAT, 'libjxl could not decode its image data');
-    decoder = undefined; // anything else (an abort, out of memory) leaves an instance not safe to reuse
+    decoder.forget(); // anything else (an abort, out of memory) leaves an instance not safe to reuse
     if (e instanceof WebAssembly.RuntimeError) throw codecCrashed('JPEG XL decoder', why);
     throw corrupt(FORMAT, why);
   }

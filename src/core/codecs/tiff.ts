@@ -42,11 +42,12 @@
  * colour came out wrong), old-style JPEG of anything but colour, separate planes
  * below 8 bits or with JPEG, old-style (pre-1992) LZW, inks other than CMYK.
  */
-import { corrupt, codecLoaded, isThumbnailError, ThumbnailError, truncated, unsupportedFeature } from '../errors';
+import { corrupt, isThumbnailError, ThumbnailError, truncated, unsupportedFeature } from '../errors';
 import { readJpegSegments } from '../exif';
 import { isSrgbProfile } from '../icc';
 import { createRawImage, type Orientation, type RawImage } from '../image';
 import { defineCodec, type ImageInfo } from './codec';
+import { LazyLibrary } from './lazy';
 
 const FORMAT = 'TIFF';
 
@@ -188,10 +189,8 @@ interface Pako {
   Inflate: new (options: { raw: boolean; chunkSize: number }) => { push(data: Uint8Array, end: boolean): boolean; onData: (chunk: Uint8Array) => void; onEnd: (status: number) => void };
 }
 
-let library: Promise<Utif> | undefined;
-
-function loadUtif(): Promise<Utif> {
-  library ??= Promise.all([import('utif2'), importPako()]).then(([u, p]) => {
+const library = new LazyLibrary('TIFF decoder', () =>
+  Promise.all([import('utif2'), importPako()]).then(([u, p]) => {
     const utif = ((u as { default?: unknown }).default ?? u) as Utif;
     const pako = ((p as { default?: unknown }).default ?? p) as Pako;
     const original = utif.decode._decompress;
@@ -207,9 +206,8 @@ function loadUtif(): Promise<Utif> {
       original.call(this, img, ifds, raw, 0, 0, 1, tgt, toff, fo, w, h);
     };
     return utif;
-  });
-  return library;
-}
+  }),
+);
 
 function importPako(): Promise<unknown> {
   // @ts-expect-error -- pako 1 ships no type declarations; Pako above types what we use.
@@ -581,12 +579,7 @@ function toRgba(samples: Uint8Array, layout: Layout): RawImage {
 
 async function decode(bytes: Uint8Array): Promise<RawImage> {
   const dir = readFirstDirectory(bytes);
-  const ready = loadUtif();
-  await codecLoaded('TIFF decoder', ready).catch((e: unknown) => {
-    library = undefined;
-    throw e;
-  });
-  const utif = await ready;
+  const utif = await library.get();
   try {
     const buffer = safeCopy(bytes, dir);
     const ifd = utif.decode(buffer, { parseMN: false, debug: false })[0];
