@@ -57,6 +57,19 @@ test('a page that only gets JPEGs fetches none of the new decoders; HEIC phone p
   await expect
     .poll(() => page.evaluate(() => { const img = document.querySelector<HTMLImageElement>('img.original'); return img?.complete ? [img.naturalWidth, img.naturalHeight] : null; }))
     .toEqual([80, 120]);
+  await page.keyboard.press('Escape');
+
+  // Used once, the HEIC decoder is kept: offline, after a reload, a HEIC still works.
+  await context.setOffline(true);
+  await page.reload();
+  await expect(thumbnails(page)).toHaveCount(3); // the list came back with the reload
+  await page.getByRole('button', { name: 'Clear' }).click();
+  await expect(thumbnails(page)).toHaveCount(0);
+  await page.getByLabel('Choose images').setInputFiles([fixtureFile('heif/plain.heic', 'image/heic')]);
+  await waitForAll(page, 1);
+  await expect(thumbnails(page).first()).toHaveAttribute('data-state', 'done');
+  expect(await naturalSize(page, 0)).toEqual({ width: 120, height: 80 });
+  await context.setOffline(false);
 });
 
 test("a scanner's TIFF and a JPEG XL come out upright as JPEGs, a transparent one as PNG, each fetching only its own decoder", async ({ page, context }) => {

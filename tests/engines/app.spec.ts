@@ -55,6 +55,21 @@ test('pasted base64 (wrapped), a data URL and the old API JSON body each give a 
   for (const item of items.slice(0, 3)) expect([item.width, item.height]).toEqual([32, 32]);
 });
 
+test('photos straight off a phone or a scanner (HEIC with irot and EXIF, TIFF and JPEG XL with orientation 6) come out upright as JPEGs', async ({ app, baseURL }) => {
+  await app.open(baseURL!);
+  await app.addFiles('Choose images', [fixture('heif/phone-irot-exif6.heic'), fixture('tiff/orient6-rgb8-lzw.tif'), fixture('jxl/orientation6.jxl')]);
+  const items = await waitForFinished(app, 3);
+  expect(items.map((i) => i.state)).toEqual(['done', 'done', 'done']);
+  expect(items.map((i) => [i.width, i.height])).toEqual([[80, 120], [80, 120], [80, 120]]);
+  expect(items.map((i) => i.fileName)).toEqual(['phone-irot-exif6-80x120.jpg', 'orient6-rgb8-lzw-80x120.jpg', 'orientation6-80x120.jpg']);
+  // Where the red block is, 6 px in from its corner: top-left for the phone photo, top-right for the other two.
+  const rgbAt = (p: { width: number; rgba: string }, x: number, y: number) => [...Buffer.from(p.rgba, 'base64').subarray((y * p.width + x) * 4, (y * p.width + x) * 4 + 3)];
+  const isRed = ([r, g, b]: number[]) => r! > 180 && g! < 90 && b! < 90;
+  for (const [index, x] of [[0, 6], [1, 73], [2, 73]] as const) {
+    expect(isRed(rgbAt(await app.evaluate(thumbnailPixels, index), x, 6)), `item ${index}`).toBe(true);
+  }
+});
+
 test('a reload right after an item finished keeps it, and the same file again is answered from the cache, byte for byte', async ({ app, baseURL }) => {
   await app.open(baseURL!);
   await app.addFiles('Choose images', [fixture('landscape.jpg')]);
