@@ -63,7 +63,7 @@ test('a page that only gets JPEGs fetches none of the new decoders; HEIC phone p
   await context.setOffline(true);
   await page.reload();
   await expect(thumbnails(page)).toHaveCount(3); // the list came back with the reload
-  await page.getByRole('button', { name: 'Clear' }).click();
+  await page.getByRole('button', { name: 'Clear', exact: true }).click();
   await expect(thumbnails(page)).toHaveCount(0);
   await page.getByLabel('Choose images').setInputFiles([fixtureFile('heif/plain.heic', 'image/heic')]);
   await waitForAll(page, 1);
