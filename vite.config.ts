@@ -56,7 +56,7 @@ export default defineConfig({
         // The decoders of formats few pages meet (HEIC, JPEG XL, TIFF) are fetched
         // when first needed, and kept then by the service worker (src/pwa/sw.ts).
         globIgnores: ['**/*avif_enc_mt*', ...filesFetchedOnFirstUse().map((prefix) => `**/${prefix}*`)],
-        // The largest file is well under 1 MB today; a limit far above it means a
+        // The largest precached file is under 1 MB today; a limit far above it means a
         // future codec is never silently left out (the build fails instead).
         maximumFileSizeToCacheInBytes: 16 * 1024 * 1024,
       },
