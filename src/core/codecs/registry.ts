@@ -13,7 +13,8 @@ import { webpCodec } from './webp';
 /**
  * Every format we read, in the order the page lists them. Adding a format is one
  * codec file and one line here: the lists below, the app manifest, the file
- * picker, the format menu, option checks and Node's WASM loading follow.
+ * picker, the format menu, option checks, Node's WASM loading and which built
+ * files the service worker leaves for first use follow.
  */
 export const CODECS = [jpegCodec, pngCodec, webpCodec, avifCodec, heicCodec, jxlCodec, tiffCodec, gifCodec, bmpCodec] as const;
 
