@@ -83,3 +83,14 @@ export async function waitForRedo(page: Page, count: number, made: string | RegE
 
 /** The page's one polite live region. */
 export const announcer = (page: Page) => page.getByTestId('announcer');
+
+/** Drops files on the page as a person drags them from their file manager (dragenter, dragover, drop). */
+export async function dropFiles(page: Page, files: { name: string; mimeType: string; buffer: Buffer }[]): Promise<void> {
+  const dataTransfer = await page.evaluateHandle((list) => {
+    const dt = new DataTransfer();
+    for (const f of list) dt.items.add(new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
+    return dt;
+  }, files.map((f) => ({ name: f.name, type: f.mimeType, bytes: Array.from(f.buffer) })));
+  const target = page.getByRole('heading', { name: 'Thumbnail Generator' });
+  for (const type of ['dragenter', 'dragover', 'drop']) await target.dispatchEvent(type, { dataTransfer });
+}

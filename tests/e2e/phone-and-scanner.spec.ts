@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { filesFetchedOnFirstUse } from '../../src/core/codecs/registry';
-import { fixtureFile, naturalSize, pixelAt, thumbnails, waitForAll } from './helpers';
+import { dropFiles, fixtureFile, naturalSize, pixelAt, thumbnails, waitForAll } from './helpers';
 
 /**
  * Photos straight off a phone (HEIC) or a scanner (TIFF), and JPEG XL: no
@@ -39,10 +39,7 @@ test('a page that only gets JPEGs fetches none of the new decoders; HEIC phone p
   expect(fetched).toEqual([]);
 
   // As phones write them: stored landscape, turned by irot, an EXIF orientation beside it; one a grid of tiles.
-  await page.getByLabel('Choose images').setInputFiles([
-    fixtureFile('heif/phone-irot-exif6.heic', 'image/heic'),
-    fixtureFile('heif/grid-irot.heic', 'image/heic'),
-  ]);
+  await dropFiles(page, [fixtureFile('heif/phone-irot-exif6.heic', 'image/heic'), fixtureFile('heif/grid-irot.heic', 'image/heic')]);
   await waitForAll(page, 3);
   for (const i of [1, 2]) await expect(thumbnails(page).nth(i)).toHaveAttribute('data-state', 'done');
   expect(await naturalSize(page, 1)).toEqual({ width: 80, height: 120 });
