@@ -23,7 +23,7 @@ const HASHED = /^\/assets\//;
  * The production server: the built app plus the image proxy route, on one port.
  * A Hono app, so the routes stay Web-standard (Request -> Response).
  */
-export function createApp({ distDir, proxy = proxyConfigFromEnv() }: AppOptions): Hono {
+export function createApp({ distDir, proxy = proxyConfigFromEnv(process.env) }: AppOptions): Hono {
   const app = new Hono();
 
   app.use('*', async (c, next) => {

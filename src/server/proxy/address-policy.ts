@@ -45,6 +45,12 @@ export function classifyAddress(ip: string): AddressVerdict {
   return { allowed: false, range: 'invalid' };
 }
 
+/** 4 or 6 for an IP literal as a URL's hostname gives it (IPv6 without brackets), 0 for a name. */
+export function ipFamily(text: string): 0 | 4 | 6 {
+  if (ipaddr.IPv4.isValidFourPartDecimal(text)) return 4;
+  return ipaddr.IPv6.isValid(text) ? 6 : 0;
+}
+
 function classifyIPv4(addr: ipaddr.IPv4): AddressVerdict {
   const range = addr.range();
   return { allowed: range === 'unicast', range };

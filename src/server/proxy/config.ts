@@ -6,6 +6,8 @@
  *   PROXY_MAX_BYTES               largest body passed through, in bytes (25 MiB)
  *   PROXY_TIMEOUT_MS              whole-request limit: DNS, every hop and the body (10000)
  *   PROXY_RATE_PER_MINUTE         requests per client per minute (60)
+ *   PROXY_MAX_CONCURRENT          fetches in progress at once, all clients together (16)
+ *   PROXY_MAX_PER_CLIENT          fetches in progress at once for one client (4)
  *   PROXY_ALLOW_PRIVATE_NETWORKS  '1' lets the proxy reach loopback, private, link-local...
  *                                 addresses ('0' = off, the default). For tests and
  *                                 self-hosting on a LAN only, as imgproxy's own switches.
@@ -42,6 +44,8 @@ export interface ProxyConfig {
   readonly maxRedirects: number;
   /** Fetches in progress at once, across all clients; more get 503 'busy'. */
   readonly maxConcurrent: number;
+  /** Fetches in progress at once for one client key; more get 429 'too-many-at-once'. */
+  readonly maxPerClient: number;
 }
 
 export const DEFAULT_PROXY_CONFIG: ProxyConfig = Object.freeze({
@@ -53,8 +57,12 @@ export const DEFAULT_PROXY_CONFIG: ProxyConfig = Object.freeze({
   allowHosts: new Set<string>(),
   // 5, as curl's and imgproxy's usual settings: real CDNs use one or two.
   maxRedirects: 5,
-  // Each fetch may buffer up to maxBytes: 16 x 25 MiB bounds the proxy's memory at ~400 MiB.
+  // Each fetch may buffer up to maxBytes, once: 16 x 25 MiB bounds the bodies at 400 MiB
+  // (the README has the measured figure for the whole server).
   maxConcurrent: 16,
+  // A quarter of the slots: two greedy clients leave half the proxy to everyone else,
+  // and a page fetching URLs (one per worker) rarely needs more at once.
+  maxPerClient: 4,
 });
 
 /** The defaults with some fields replaced: the way tests and embedders build a config. */
@@ -64,13 +72,15 @@ export function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
 
 type Env = Readonly<Record<string, string | undefined>>;
 
-export function proxyConfigFromEnv(env: Env = process.env): ProxyConfig {
+/** `env`: process.env in Node; an edge runtime passes its own bindings. */
+export function proxyConfigFromEnv(env: Env): ProxyConfig {
   return proxyConfig({
     maxBytes: positiveInteger(env, 'PROXY_MAX_BYTES', DEFAULT_PROXY_CONFIG.maxBytes, Number.MAX_SAFE_INTEGER),
     // setTimeout cannot wait longer than 2^31-1 ms; a larger value would fire at once.
     timeoutMs: positiveInteger(env, 'PROXY_TIMEOUT_MS', DEFAULT_PROXY_CONFIG.timeoutMs, 2 ** 31 - 1),
     ratePerMinute: positiveInteger(env, 'PROXY_RATE_PER_MINUTE', DEFAULT_PROXY_CONFIG.ratePerMinute, Number.MAX_SAFE_INTEGER),
     maxConcurrent: positiveInteger(env, 'PROXY_MAX_CONCURRENT', DEFAULT_PROXY_CONFIG.maxConcurrent, 10_000),
+    maxPerClient: positiveInteger(env, 'PROXY_MAX_PER_CLIENT', DEFAULT_PROXY_CONFIG.maxPerClient, 10_000),
     allowPrivateNetworks: flag(env, 'PROXY_ALLOW_PRIVATE_NETWORKS'),
     allowHosts: parseAllowHosts(env.PROXY_ALLOW_HOSTS ?? ''),
   });

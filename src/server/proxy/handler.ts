@@ -1,51 +1,29 @@
 import { sniffMimeType } from '../../core/codecs/registry';
 import type { ProxyConfig } from './config';
-import { nodeFetchHop } from './node-fetcher';
 import { createRateLimiter } from './rate-limit';
-import { resolveAndCheck, type ResolveResult, type VettedAddress } from './resolve';
+import { createSlots } from './slots';
+import type { FetchHop, HopResponse, ProxyDeps, ResolveTarget } from './types';
 
 /**
  * GET /api/proxy?url=<encoded URL>: fetches one image for the browser when a
  * direct fetch failed for CORS or network reasons, safely enough to expose to
  * the internet (OWASP SSRF prevention; the same rules imgproxy applies).
  *
- * Web-standard on purpose (Request -> Response): the same handler runs in the
- * Vite plugin, under Hono in `npm start`, and on an edge runtime, which
- * supplies its own `fetchHop` (and `resolve`) since it has no node:http.
+ * Web-standard on purpose (Request -> Response) and free of Node imports: the
+ * runtime's parts are injected (`deps`: node.ts in the Vite plugin and under
+ * Hono in `npm start`, edge.ts on Cloudflare's workerd), so the same handler
+ * runs unchanged on each.
  *
- * One request, in order: method -> rate limit -> parse and vet the URL ->
- * [resolve and check every address -> one GET pinned to those addresses ->
- * on a redirect, vet the new URL and loop] -> size, time and type checks on a
- * fully buffered body -> 200 with our headers only. Every refusal is JSON
- * {"error": code, "message": words}; codes match src/client/fetch-image.ts.
+ * One request, in order: method -> rate limit -> a slot (per client, then
+ * overall) -> parse and vet the URL -> [resolve and check every address -> one
+ * GET pinned to those addresses -> on a redirect, vet the new URL and loop] ->
+ * size and time limits while buffering the body once -> its first bytes must be
+ * an image this app decodes -> 200 with our headers only, the sniffed type as
+ * Content-Type. Every refusal is JSON {"error": code, "message": words}; codes
+ * match src/client/fetch-image.ts. The client going away aborts everything.
  */
 
-/** What the handler asks of a fetching step: exactly one GET, no redirects followed. */
-export interface HopRequest {
-  url: URL;
-  /** Connect only to these (already checked) addresses. */
-  addresses: readonly VettedAddress[];
-  /** The complete set of request headers to send: nothing of the client's. */
-  headers: Readonly<Record<string, string>>;
-  /** Aborted on timeout, on refusal mid-body, and when the handler is done. */
-  signal: AbortSignal;
-}
-
-export interface HopResponse {
-  status: number;
-  headers: Headers;
-  body: ReadableStream<Uint8Array> | null;
-}
-
-export type FetchHop = (request: HopRequest) => Promise<HopResponse>;
-export type ResolveTarget = (hostname: string, port: number, config: ProxyConfig) => Promise<ResolveResult>;
-
-export interface ProxyDeps {
-  fetchHop?: FetchHop;
-  resolve?: ResolveTarget;
-  /** Clock for the rate limiter (ms). */
-  now?: () => number;
-}
+export type { FetchHop, HopRequest, HopResponse, ProxyDeps, ResolveTarget } from './types';
 
 export type ProxyHandler = (request: Request, clientKey: string) => Promise<Response>;
 
@@ -60,11 +38,22 @@ const MAX_URL_LENGTH = 8192;
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 
-export function createProxyHandler(config: ProxyConfig, deps: ProxyDeps = {}): ProxyHandler {
-  const fetchHop = deps.fetchHop ?? nodeFetchHop;
-  const resolve = deps.resolve ?? ((hostname, port, cfg) => resolveAndCheck(hostname, port, cfg));
+/**
+ * How long a client may take to read a fetched image. Its slot (and the
+ * buffered body) is held until then, so a client that stops reading cannot
+ * keep either for longer; 25 MB in 30 s is 7 Mbit/s.
+ */
+const DELIVERY_TIMEOUT_MS = 30_000;
+
+/** Enough of a body for every codec's sniff (an ftyp box's brand list is the longest). */
+const SNIFF_BYTES = 4096;
+
+export function createProxyHandler(config: ProxyConfig, deps: ProxyDeps): ProxyHandler {
+  const { fetchHop, resolve } = deps;
   const limiter = createRateLimiter(config.ratePerMinute, deps.now ?? Date.now);
-  let inProgress = 0;
+  // Every fetch may buffer up to maxBytes: the overall cap bounds memory, and the
+  // per-client one keeps a few clients from holding every slot (issue 13).
+  const slots = createSlots(config.maxConcurrent, config.maxPerClient);
 
   return async (request, clientKey) => {
     if (request.method !== 'GET') {
@@ -78,11 +67,18 @@ export function createProxyHandler(config: ProxyConfig, deps: ProxyDeps = {}): P
       });
     }
 
-    // Every fetch may buffer up to maxBytes; many clients at once must not exhaust memory.
-    if (inProgress >= config.maxConcurrent) {
+    const slot = slots.take(clientKey);
+    if (slot === 'client-full') {
+      return refusal(
+        429,
+        'too-many-at-once',
+        `You already have ${config.maxPerClient} images being fetched through the proxy; try again when one has finished.`,
+        { 'Retry-After': '1' },
+      );
+    }
+    if (slot === 'full') {
       return refusal(503, 'busy', 'The proxy is busy with other images; try again in a moment.', { 'Retry-After': '2' });
     }
-    inProgress++;
 
     const controller = new AbortController();
     let timedOut = false;
@@ -90,20 +86,35 @@ export function createProxyHandler(config: ProxyConfig, deps: ProxyDeps = {}): P
       timedOut = true;
       controller.abort(new Error('proxy time limit reached'));
     }, config.timeoutMs);
+    // The client hung up: stop its upstream fetch now and give its slot back,
+    // rather than finishing a download nobody will read.
+    const clientGone = () => controller.abort(new Error('the client went away'));
+    request.signal.addEventListener('abort', clientGone, { once: true });
+    if (request.signal.aborted) clientGone();
+
+    let delivering = false;
+    const finish = () => {
+      slot.release();
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', clientGone);
+      // Tears down whatever upstream connection is still open (a body we
+      // stopped reading, a redirect we did not drain).
+      controller.abort(new Error('proxy request finished'));
+    };
     try {
       const target = parseTarget(new URL(request.url).searchParams.get('url'));
-      return await fetchImage(target, { config, fetchHop, resolve, signal: controller.signal });
+      const image = await fetchImage(target, { config, fetchHop, resolve, signal: controller.signal });
+      clearTimeout(timer);
+      delivering = true;
+      return image.response(finish, request.signal);
     } catch (e) {
+      if (request.signal.aborted) return refusal(499, 'client-gone', 'The request was cancelled.');
       // A timeout wins over whatever the abort itself caused (reset sockets...).
       if (timedOut) return refusal(504, 'timed-out', `The image took longer than ${config.timeoutMs / 1000} s to fetch.`);
       if (e instanceof Refusal) return e.response();
       return refusal(502, 'upstream-failed', `The image could not be fetched: ${describeFailure(e)}.`);
     } finally {
-      inProgress--;
-      clearTimeout(timer);
-      // Tears down whatever upstream connection is still open (a body we
-      // stopped reading, a redirect we did not drain).
-      controller.abort(new Error('proxy request finished'));
+      if (!delivering) finish();
     }
   };
 }
@@ -116,7 +127,7 @@ interface FetchContext {
 }
 
 /** The hop loop: every URL, the first and each redirect's, passes the same checks. */
-async function fetchImage(start: URL, ctx: FetchContext): Promise<Response> {
+async function fetchImage(start: URL, ctx: FetchContext): Promise<FetchedImage> {
   const { config, signal } = ctx;
   let url = start;
   for (let redirects = 0; ; redirects++) {
@@ -145,7 +156,7 @@ async function fetchImage(start: URL, ctx: FetchContext): Promise<Response> {
       discard(hop.body);
       throw new Refusal(502, 'upstream-status', `The server answered ${hop.status} for ${url.href}.`, { status: hop.status });
     }
-    return imageResponse(hop, config.maxBytes, signal);
+    return readImage(hop, config.maxBytes, signal);
   }
 }
 
@@ -187,49 +198,132 @@ function urlProblem(url: URL): string | null {
   return null;
 }
 
-/** Size, type and headers: the response the browser gets for a good image. */
-async function imageResponse(hop: HopResponse, maxBytes: number, signal: AbortSignal): Promise<Response> {
+/** A body that passed every check, held once, as the chunks it arrived in. */
+interface FetchedImage {
+  /** The 200 for the client; `done` runs once the client has it all, has gone, or took too long. */
+  response(done: () => void, clientSignal: AbortSignal): Response;
+}
+
+/** Size and type: reads the body once, then proves from its first bytes that it is an image this app decodes. */
+async function readImage(hop: HopResponse, maxBytes: number, signal: AbortSignal): Promise<FetchedImage> {
   const declared = hop.headers.get('content-length');
   if (declared !== null && /^\s*\d+\s*$/.test(declared) && Number(declared) > maxBytes) {
     discard(hop.body);
     throw tooLarge(maxBytes);
   }
-  const bytes = await readLimited(hop.body, maxBytes, signal);
-  if (bytes.byteLength === 0) throw new Refusal(415, 'not-an-image', 'The server sent an empty body.');
-  const type = imageType(hop.headers.get('content-type'), bytes);
-  if (!type) {
-    const said = hop.headers.get('content-type')?.split(';')[0]?.trim() || 'no content type';
-    throw new Refusal(415, 'not-an-image', `The URL gave ${said}, not an image.`);
+  const { chunks, total } = await readLimited(hop.body, maxBytes, signal);
+  if (total === 0) throw new Refusal(415, 'not-an-image', 'The server sent an empty body.');
+  const type = sniffMimeType(head(chunks, SNIFF_BYTES));
+  if (!type) throw new Refusal(415, 'not-an-image', notAnImage(hop.headers.get('content-type')));
+  return {
+    response: (done, clientSignal) =>
+      new Response(deliver(chunks, done, clientSignal), {
+        status: 200,
+        // Ours only: nothing of the upstream's (no Set-Cookie, no caching or CORS
+        // headers of a server the browser never talked to), and the type the bytes
+        // proved, never the one the upstream claimed.
+        headers: {
+          'Content-Type': type,
+          'Content-Length': String(total),
+          'Cache-Control': 'private, max-age=300',
+          'X-Content-Type-Options': 'nosniff',
+          'Content-Security-Policy': "default-src 'none'",
+          // Our pages fetch this same-origin; other sites may not embed our proxy.
+          'Cross-Origin-Resource-Policy': 'same-origin',
+        },
+      }),
+  };
+}
+
+/** 'The URL gave text/html, not an image.', or for a false claim, what it claimed. */
+function notAnImage(contentType: string | null): string {
+  const said = contentType?.split(';')[0]?.trim().toLowerCase() || '';
+  if (said.startsWith('image/')) {
+    return `The URL claimed to be ${said.slice(0, 60)}, but its content is not an image this app reads.`;
   }
-  return new Response(bytes, {
-    status: 200,
-    // Ours only: nothing of the upstream's (no Set-Cookie, no caching or CORS
-    // headers of a server the browser never talked to).
-    headers: {
-      'Content-Type': type,
-      'Content-Length': String(bytes.byteLength),
-      'Cache-Control': 'private, max-age=300',
-      'X-Content-Type-Options': 'nosniff',
-      'Content-Security-Policy': "default-src 'none'",
-      // Our pages fetch this same-origin; other sites may not embed our proxy.
-      'Cross-Origin-Resource-Policy': 'same-origin',
-    },
-  });
+  return `The URL gave ${said.slice(0, 60) || 'no content type'}, not an image.`;
 }
 
 /**
- * Buffers a body up to maxBytes, stopping as soon as it passes the limit.
- * Buffering lets the size and type checks finish before the client sees a 200.
+ * The response body: the chunks as they were read, handed over one by one and
+ * let go as they go, so the body exists in memory once (never also joined into
+ * one copy). `done` frees the request's slot when the last chunk is taken, the
+ * client cancels or goes away, or delivery takes too long.
+ */
+function deliver(chunks: Uint8Array[], done: () => void, clientSignal: AbortSignal): ReadableStream<Uint8Array> {
+  let finished = false;
+  const finish = () => {
+    if (finished) return;
+    finished = true;
+    chunks.length = 0;
+    clearTimeout(deadline);
+    clientSignal.removeEventListener('abort', onClientGone);
+    done();
+  };
+  let stream: ReadableStreamDefaultController<Uint8Array> | undefined;
+  const onClientGone = () => {
+    stream?.error(new Error('the client went away'));
+    finish();
+  };
+  const deadline = setTimeout(() => {
+    stream?.error(new Error('the client took too long to read the image'));
+    finish();
+  }, DELIVERY_TIMEOUT_MS);
+  clientSignal.addEventListener('abort', onClientGone, { once: true });
+  let next = 0;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      stream = controller;
+    },
+    pull(controller) {
+      if (finished) return;
+      const chunk = chunks[next];
+      if (chunk) {
+        chunks[next++] = EMPTY;
+        controller.enqueue(chunk);
+      }
+      if (next >= chunks.length) {
+        controller.close();
+        finish();
+      }
+    },
+    cancel: finish,
+  });
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The first `n` bytes of a chunk list, copied (a small copy; the sniff needs one array). */
+function head(chunks: readonly Uint8Array[], n: number): Uint8Array {
+  const first = chunks[0];
+  if (first && first.byteLength >= Math.min(n, totalOf(chunks))) return first.subarray(0, n);
+  const out = new Uint8Array(Math.min(n, totalOf(chunks)));
+  let offset = 0;
+  for (const c of chunks) {
+    if (offset >= out.length) break;
+    const part = c.subarray(0, out.length - offset);
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+const totalOf = (chunks: readonly Uint8Array[]) => chunks.reduce((sum, c) => sum + c.byteLength, 0);
+
+/**
+ * Reads a body up to maxBytes, stopping as soon as it passes the limit.
+ * Reading it all first lets the size and type checks finish before the client
+ * sees a 200; the chunks are kept as they came, never joined into a copy.
  */
 async function readLimited(
   body: ReadableStream<Uint8Array> | null,
   maxBytes: number,
   signal: AbortSignal,
-): Promise<Uint8Array<ArrayBuffer>> {
-  if (!body) return new Uint8Array(new ArrayBuffer(0));
-  const reader = body.getReader();
+): Promise<{ chunks: Uint8Array[]; total: number }> {
   const chunks: Uint8Array[] = [];
   let total = 0;
+  if (!body) return { chunks, total };
+  const reader = body.getReader();
   for (;;) {
     let chunk: ReadableStreamReadResult<Uint8Array>;
     try {
@@ -245,31 +339,10 @@ async function readLimited(
       reader.cancel().catch(() => {});
       throw tooLarge(maxBytes);
     }
-    chunks.push(chunk.value);
+    if (chunk.value.byteLength > 0) chunks.push(chunk.value);
   }
-  const out = new Uint8Array(new ArrayBuffer(total));
-  let offset = 0;
-  for (const c of chunks) {
-    out.set(c, offset);
-    offset += c.byteLength;
-  }
-  return out;
+  return { chunks, total };
 }
-
-/**
- * The Content-Type to answer with: the upstream's if it is image/*, else the
- * one the first bytes prove (servers often say application/octet-stream).
- * SVG is the exception: it is a document that can carry script, and no codec
- * of ours decodes it, so only its bytes' magic (never) could let it through.
- */
-export function imageType(contentType: string | null, bytes: Uint8Array): string | null {
-  const essence = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  if (/^image\/[a-z0-9][a-z0-9.+-]*$/.test(essence) && essence !== 'image/svg+xml') return essence;
-  return sniffImageType(bytes);
-}
-
-/** The image formats this app decodes, by their magic bytes: the codecs' own sniffs, so a new format passes the proxy by itself. */
-export const sniffImageType = sniffMimeType;
 
 /** Resolves or rejects with `work`, or rejects as soon as `signal` aborts (a hop that ignores it cannot hang us). */
 function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
@@ -361,4 +434,5 @@ function formatBytes(n: number): string {
 }
 
 const sentence = (text: string) => `${text.charAt(0).toUpperCase()}${text.slice(1)}.`;
-const lowerFirst = (text: string) => `${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+/** 'Only http…' -> 'only http…', but 'URLs with…' stays as it is: an acronym keeps its capitals. */
+const lowerFirst = (text: string) => (/^[A-Z]{2}/.test(text) ? text : `${text.charAt(0).toLowerCase()}${text.slice(1)}`);

@@ -1,26 +1,20 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono } from 'hono';
 import { proxyConfigFromEnv, type ProxyConfig } from './config';
-import { createProxyHandler, type ProxyDeps } from './handler';
+import { createProxyHandler } from './handler';
+import { nodeProxyDeps } from './node';
 import { clientKeyFromAddress } from './rate-limit';
+import type { ProxyDeps } from './types';
 
+/** The proxy as the Node servers mount it. The handler itself (handler.ts) imports nothing of Node; see edge.ts for a fetch-only runtime. */
 export { classifyAddress, describeRefusal, isAllowedTarget, type AddressVerdict } from './address-policy';
 export { DEFAULT_PROXY_CONFIG, parseAllowHosts, proxyConfig, proxyConfigFromEnv, type ProxyConfig } from './config';
 export { clientKeyFromAddress, createRateLimiter } from './rate-limit';
-export {
-  createProxyHandler,
-  imageType,
-  sniffImageType,
-  UPSTREAM_HEADERS,
-  type FetchHop,
-  type HopRequest,
-  type HopResponse,
-  type ProxyDeps,
-  type ProxyHandler,
-  type ResolveTarget,
-} from './handler';
+export { createProxyHandler, UPSTREAM_HEADERS, type ProxyHandler } from './handler';
+export { nodeProxyDeps } from './node';
 export { nodeFetchHop } from './node-fetcher';
-export { isLocalhostName, resolveAndCheck, type LookupAll, type ResolveResult, type VettedAddress } from './resolve';
+export { isLocalhostName, resolveAndCheck } from './resolve';
+export type { FetchHop, HopRequest, HopResponse, LookupAll, ProxyDeps, ResolveResult, ResolveTarget, VettedAddress } from './types';
 export { proxyMiddleware, proxyVitePlugin } from './vite-plugin';
 
 export interface MountProxyOptions {
@@ -31,6 +25,7 @@ export interface MountProxyOptions {
    * the rate limit is void. Off, the key is the TCP peer's address.
    */
   trustProxy?: boolean;
+  /** The runtime's parts; Node's (nodeProxyDeps) by default. */
   deps?: ProxyDeps;
 }
 
@@ -40,8 +35,8 @@ export interface MountProxyOptions {
  * not fall through to the static files' 404. (Hono routes HEAD to GET routes;
  * the handler sees HEAD and answers 405 too.)
  */
-export function mountProxy(app: Hono, config: ProxyConfig = proxyConfigFromEnv(), options: MountProxyOptions = {}): void {
-  const handler = createProxyHandler(config, options.deps);
+export function mountProxy(app: Hono, config: ProxyConfig = proxyConfigFromEnv(process.env), options: MountProxyOptions = {}): void {
+  const handler = createProxyHandler(config, options.deps ?? nodeProxyDeps());
   const trustProxy = options.trustProxy ?? process.env.TRUST_PROXY === '1';
   app.all('/api/proxy', (c) => handler(c.req.raw, clientKeyFromAddress(clientAddress(c, trustProxy))));
 }

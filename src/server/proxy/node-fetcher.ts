@@ -2,8 +2,7 @@ import { request as httpRequest, type IncomingMessage, type RequestOptions } fro
 import { request as httpsRequest } from 'node:https';
 import { isIP, type LookupFunction } from 'node:net';
 import { Readable } from 'node:stream';
-import type { FetchHop, HopResponse } from './handler';
-import type { VettedAddress } from './resolve';
+import type { FetchHop, HopResponse, VettedAddress } from './types';
 
 /**
  * One HTTP(S) GET in Node, connected to addresses the caller has already checked.

@@ -1,7 +1,6 @@
-import { isIP } from 'node:net';
-import { describeRefusal, rangeWords, isAllowedTarget } from './address-policy';
+import { describeRefusal, ipFamily, isAllowedTarget, rangeWords } from './address-policy';
 import { allowHostKey, type ProxyConfig } from './config';
-import { createSystemLookup } from './system-lookup';
+import type { LookupAll, ResolveResult, VettedAddress } from './types';
 
 /**
  * Turns a URL's host into the addresses the proxy may connect to, or a refusal.
@@ -11,23 +10,11 @@ import { createSystemLookup } from './system-lookup';
  * addresses returned here: the check and the connection see the same answer,
  * which is what defeats DNS rebinding.
  */
-export interface VettedAddress {
-  address: string;
-  family: 4 | 6;
-}
-
-export type ResolveResult =
-  | { ok: true; addresses: VettedAddress[] }
-  | { ok: false; error: 'forbidden-target' | 'host-not-found'; message: string };
-
-/** Every address of a name (see system-lookup.ts for the real one); injectable so tests never touch real DNS. */
-export type LookupAll = (hostname: string) => Promise<ReadonlyArray<{ address: string; family: number }>>;
-
-/** Created on first use, so importing this module opens no resolver. */
-let defaultLookup: LookupAll | undefined;
-const systemLookup: LookupAll = (hostname) => (defaultLookup ??= createSystemLookup())(hostname);
 
 /**
+ * Pure: the lookup is injected (Node's is system-lookup.ts, wired in node.ts), so
+ * this module runs anywhere.
+ *
  * @param hostname as `new URL(u).hostname` gives it: lower-case, IPv4 in dotted
  *   decimal whatever its spelling in the URL, IPv6 compressed and in brackets.
  * @param port the URL's port, or the scheme's default (80 / 443).
@@ -36,7 +23,7 @@ export async function resolveAndCheck(
   hostname: string,
   port: number,
   config: Pick<ProxyConfig, 'allowPrivateNetworks' | 'allowHosts'>,
-  lookup: LookupAll = systemLookup,
+  lookup: LookupAll,
 ): Promise<ResolveResult> {
   const bare = hostname.startsWith('[') && hostname.endsWith(']') ? hostname.slice(1, -1) : hostname;
   // The operator's exemption is for this exact host:port only; redirects get here
@@ -51,8 +38,9 @@ export async function resolveAndCheck(
   }
 
   let found: ReadonlyArray<{ address: string; family: number }>;
-  if (isIP(bare)) {
-    found = [{ address: bare, family: isIP(bare) }];
+  const literal = ipFamily(bare);
+  if (literal) {
+    found = [{ address: bare, family: literal }];
   } else {
     try {
       found = await lookup(bare);
@@ -74,7 +62,7 @@ export async function resolveAndCheck(
       // name, the address it resolves to is the server's private knowledge (OWASP: do
       // not turn the proxy into a lookup service for internal names), so only the
       // kind of range is said.
-      if (isIP(bare)) return forbidden(describeRefusal(address, verdict));
+      if (literal) return forbidden(describeRefusal(address, verdict));
       return forbidden(`${hostname} resolves to an address that is not public (${rangeWords(verdict.range)})`);
     }
     vetted.push({ address, family: family === 6 ? 6 : 4 });
@@ -93,6 +81,6 @@ function forbidden(message: string): ResolveResult {
 }
 
 function dnsCode(e: unknown): string {
-  const code = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : '';
+  const code = e instanceof Error && 'code' in e ? String(e.code) : '';
   return code ? ` (${code})` : '';
 }

@@ -1,5 +1,5 @@
 import { lookup as getaddrinfo, Resolver } from 'node:dns/promises';
-import type { LookupAll } from './resolve';
+import type { LookupAll } from './types';
 
 /**
  * The proxy's DNS step, built so that hostile names cannot stall the server.

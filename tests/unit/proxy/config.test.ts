@@ -11,6 +11,7 @@ describe('proxyConfigFromEnv', () => {
       allowHosts: new Set(),
       maxRedirects: 5,
       maxConcurrent: 16,
+      maxPerClient: 4,
     });
     expect(proxyConfigFromEnv({ PROXY_MAX_BYTES: '', PROXY_ALLOW_PRIVATE_NETWORKS: '' })).toEqual(DEFAULT_PROXY_CONFIG);
   });
@@ -21,10 +22,11 @@ describe('proxyConfigFromEnv', () => {
       PROXY_TIMEOUT_MS: '2500',
       PROXY_RATE_PER_MINUTE: '10',
       PROXY_MAX_CONCURRENT: '4',
+      PROXY_MAX_PER_CLIENT: '2',
       PROXY_ALLOW_PRIVATE_NETWORKS: '1',
       PROXY_ALLOW_HOSTS: 'images.lan:8080, [fd00::5]:443',
     });
-    expect(config).toMatchObject({ maxBytes: 1048576, timeoutMs: 2500, ratePerMinute: 10, maxConcurrent: 4, allowPrivateNetworks: true });
+    expect(config).toMatchObject({ maxBytes: 1048576, timeoutMs: 2500, ratePerMinute: 10, maxConcurrent: 4, maxPerClient: 2, allowPrivateNetworks: true });
     expect([...config.allowHosts]).toEqual(['images.lan:8080', '[fd00::5]:443']);
     expect(proxyConfigFromEnv({ PROXY_ALLOW_PRIVATE_NETWORKS: '0' }).allowPrivateNetworks).toBe(false);
   });
@@ -38,6 +40,7 @@ describe('proxyConfigFromEnv', () => {
     ['PROXY_TIMEOUT_MS', '9999999999'],
     ['PROXY_RATE_PER_MINUTE', '1.5'],
     ['PROXY_MAX_CONCURRENT', '0'],
+    ['PROXY_MAX_PER_CLIENT', 'four'],
     ['PROXY_ALLOW_PRIVATE_NETWORKS', 'true'],
     ['PROXY_ALLOW_PRIVATE_NETWORKS', 'yes'],
   ])('refuses %s=%s at startup, naming the variable', (name, value) => {

@@ -8,6 +8,7 @@ import { proxyConfig } from '../../../src/server/proxy/config';
 import { mountProxy } from '../../../src/server/proxy/index';
 import { proxyMiddleware } from '../../../src/server/proxy/vite-plugin';
 import { createProxyHandler } from '../../../src/server/proxy/handler';
+import { nodeProxyDeps } from '../../../src/server/proxy/node';
 import { startServer, type TestServer } from './servers';
 
 // End to end through the two ways the proxy is served, all on 127.0.0.1.
@@ -77,7 +78,7 @@ describe('the Vite plugin middleware', () => {
   let origin: string;
 
   beforeAll(async () => {
-    const middleware = proxyMiddleware(createProxyHandler(proxyConfig({ allowPrivateNetworks: true })));
+    const middleware = proxyMiddleware(createProxyHandler(proxyConfig({ allowPrivateNetworks: true }), nodeProxyDeps()));
     server = createServer((req, res) => middleware(req, res, () => res.writeHead(404).end('next')));
     origin = await listen(server);
   });

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { proxyConfig } from '../../../src/server/proxy/config';
-import { resolveAndCheck, type LookupAll } from '../../../src/server/proxy/resolve';
+import { resolveAndCheck } from '../../../src/server/proxy/resolve';
+import type { LookupAll } from '../../../src/server/proxy/types';
 
 // DNS is faked: these tests make no queries and open no connections.
 

@@ -1,7 +1,7 @@
 import { createSocket, type Socket } from 'node:dgram';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { LookupAll } from '../../../src/server/proxy/resolve';
+import type { LookupAll } from '../../../src/server/proxy/types';
 import { createSystemLookup } from '../../../src/server/proxy/system-lookup';
 
 /**
