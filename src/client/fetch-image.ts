@@ -16,12 +16,25 @@ export interface FetchImageOptions {
   fetchImpl?: typeof fetch;
   /** Aborting it (the person pressed Cancel) stops the download at once. */
   signal?: AbortSignal;
+  /** Times to wait and ask the proxy again when it is busy (its Retry-After, at most 5 s each). */
+  busyRetries?: number;
 }
 
-const DEFAULTS = { proxyPath: '/api/proxy', timeoutMs: 15_000, maxBytes: 25 * 1024 * 1024 };
+const DEFAULTS = { proxyPath: '/api/proxy', timeoutMs: 15_000, maxBytes: 25 * 1024 * 1024, busyRetries: 3 };
+
+/**
+ * Proxy requests this page makes at once: the proxy's share per client
+ * (PROXY_MAX_PER_CLIENT, 4 by default). The page may have more URLs going
+ * (one per worker); the rest wait their turn here instead of being turned away.
+ */
+const PROXY_AT_ONCE = 4;
+const proxyTurns = createTurns(PROXY_AT_ONCE);
+
+/** The proxy's "try again in a moment" answers: its own share of slots (429) or all of them (503) in use. */
+const BUSY = new Set(['too-many-at-once', 'busy']);
 
 export async function fetchImageBytes(url: string, options: FetchImageOptions = {}): Promise<ArrayBuffer> {
-  const { proxyPath, timeoutMs, maxBytes } = { ...DEFAULTS, ...options };
+  const { proxyPath, timeoutMs, maxBytes, busyRetries } = { ...DEFAULTS, ...options };
   const doFetch = options.fetchImpl ?? fetch;
   const within = (ms: number) => (options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(ms)]) : AbortSignal.timeout(ms));
   if (globalThis.navigator && navigator.onLine === false) {
@@ -41,7 +54,7 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
     if (isTimeout(e)) throw timedOut(url);
     // A TypeError is all a browser says for both a CORS refusal and a network
     // failure; the proxy can tell them apart and may succeed where CORS refused.
-    return viaProxy(url, proxyPath, maxBytes, within(timeoutMs + 5000), doFetch);
+    return viaProxyWhenFree(url, { proxyPath, maxBytes, busyRetries, timeoutMs, within, doFetch, signal: options.signal });
   }
   if (!direct.ok) {
     throw new ThumbnailError('http-error', `The server answered ${direct.status}${direct.statusText ? ` ${direct.statusText}` : ''} for ${shortUrl(url)}.`);
@@ -49,8 +62,43 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
   return readLimited(direct, maxBytes, url);
 }
 
+interface ProxyCall {
+  proxyPath: string;
+  maxBytes: number;
+  busyRetries: number;
+  timeoutMs: number;
+  within: (ms: number) => AbortSignal;
+  doFetch: typeof fetch;
+  signal: AbortSignal | undefined;
+}
+
+/** Asks the proxy in turn with the page's other URLs, and again after a while when it is busy. */
+async function viaProxyWhenFree(url: string, call: ProxyCall): Promise<ArrayBuffer> {
+  for (let attempt = 0; ; attempt++) {
+    let release: () => void;
+    try {
+      release = await proxyTurns.wait(call.signal);
+    } catch {
+      throw new ThumbnailError('cancelled', 'Cancelled.');
+    }
+    let answer: ArrayBuffer | BusyAnswer;
+    try {
+      // The time limit starts with the turn: waiting for one is not the site's slowness.
+      answer = await viaProxy(url, call.proxyPath, call.maxBytes, call.within(call.timeoutMs + 5000), call.doFetch, attempt < call.busyRetries);
+    } finally {
+      release();
+    }
+    if (answer instanceof ArrayBuffer) return answer;
+    await pause(answer.retryAfterMs, call.signal);
+  }
+}
+
+interface BusyAnswer {
+  retryAfterMs: number;
+}
+
 /** `signal`: the proxy stops itself at its own limit; the caller's margin covers a proxy that never answers. */
-async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal: AbortSignal, doFetch: typeof fetch): Promise<ArrayBuffer> {
+async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal: AbortSignal, doFetch: typeof fetch, mayRetry: boolean): Promise<ArrayBuffer | BusyAnswer> {
   let response: Response;
   try {
     response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit', signal });
@@ -62,11 +110,21 @@ async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal
     throw new ThumbnailError('offline', `You are offline: neither ${hostOf(url)} nor this app's server can be reached. URLs work again once the connection is back.`);
   }
   if (response.ok) return readLimited(response, maxBytes, url);
-  throw await proxyRefusal(response, url);
+  const refusal = await proxyRefusal(response, url);
+  if (mayRetry && refusal.busy) {
+    const seconds = Number(response.headers.get('retry-after'));
+    return { retryAfterMs: Math.min(5, Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000 };
+  }
+  throw refusal.error;
 }
 
-/** Maps the proxy's JSON refusal {error, message} to our error codes. */
-async function proxyRefusal(response: Response, url: string): Promise<ThumbnailError> {
+/** Maps the proxy's JSON refusal {error, message} to our error codes, and says whether it was only busy. */
+async function proxyRefusal(response: Response, url: string): Promise<{ error: ThumbnailError; busy: boolean }> {
+  const { error, code } = await refusalError(response, url);
+  return { error, busy: BUSY.has(code) };
+}
+
+async function refusalError(response: Response, url: string): Promise<{ error: ThumbnailError; code: string }> {
   let body: { error?: string; message?: string; status?: number } = {};
   try {
     body = (await response.json()) as typeof body;
@@ -82,6 +140,7 @@ async function proxyRefusal(response: Response, url: string): Promise<ThumbnailE
     'forbidden-target': 'refused',
     'rate-limited': 'rate-limited',
     busy: 'rate-limited',
+    'too-many-at-once': 'rate-limited',
     'too-many-redirects': 'network',
     'upstream-failed': 'network',
     'bad-url': 'invalid-input',
@@ -89,18 +148,79 @@ async function proxyRefusal(response: Response, url: string): Promise<ThumbnailE
   const code: ThumbnailErrorCode = (body.error && byCode[body.error]) || 'network';
   if (code === 'refused') {
     // Both halves matter: the direct fetch failed first (CORS), then the proxy said no.
-    return new ThumbnailError(
+    const error = new ThumbnailError(
       'refused',
       `${hostOf(url)} does not allow direct access from other pages (CORS), and this app's server does not fetch private or loopback addresses.`,
       `${body.message ?? 'The proxy refused the address.'} Hosting this app yourself? Start the server with PROXY_ALLOW_PRIVATE_NETWORKS=1, or list the host in PROXY_ALLOW_HOSTS (host:port), to allow it.`,
     );
+    return { error, code: body.error ?? '' };
   }
   const message =
     body.message ??
     (response.status === 404
       ? `${shortUrl(url)} blocks direct access from other sites, and this server has no proxy to fetch it through.`
       : `The proxy could not fetch ${shortUrl(url)} (status ${response.status}).`);
-  return new ThumbnailError(code, message);
+  return { error: new ThumbnailError(code, message), code: body.error ?? '' };
+}
+
+/** Waits `ms`, or rejects as cancelled when the person cancels first. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => {
+      clearTimeout(timer);
+      reject(new ThumbnailError('cancelled', 'Cancelled.'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', cancelled);
+      resolve();
+    }, ms);
+    if (signal?.aborted) cancelled();
+    else signal?.addEventListener('abort', cancelled, { once: true });
+  });
+}
+
+/** At most n holders at once, the rest waiting in order; a cancelled wait leaves the queue. */
+function createTurns(n: number) {
+  let holders = 0;
+  const waiting: { grant: () => void; signal?: AbortSignal }[] = [];
+  const release = () => {
+    holders--;
+    for (;;) {
+      const next = waiting.shift();
+      if (!next) return;
+      if (next.signal?.aborted) continue;
+      holders++;
+      next.grant();
+      return;
+    }
+  };
+  const once = () => {
+    let done = false;
+    return () => {
+      if (!done) {
+        done = true;
+        release();
+      }
+    };
+  };
+  return {
+    wait(signal?: AbortSignal): Promise<() => void> {
+      if (signal?.aborted) return Promise.reject(signal.reason);
+      if (holders < n) {
+        holders++;
+        return Promise.resolve(once());
+      }
+      return new Promise((resolve, reject) => {
+        const entry = { grant: () => resolve(once()), signal };
+        waiting.push(entry);
+        signal?.addEventListener('abort', () => {
+          const at = waiting.indexOf(entry);
+          if (at >= 0) waiting.splice(at, 1);
+          reject(signal.reason);
+        }, { once: true });
+      });
+    },
+  };
 }
 
 /** Reads a body, stopping as soon as it passes maxBytes. */

@@ -61,12 +61,52 @@ describe('fetchImageBytes', () => {
     [504, 'timed-out', 'timed-out'],
     [429, 'rate-limited', 'rate-limited'],
     [503, 'busy', 'rate-limited'],
+    [429, 'too-many-at-once', 'rate-limited'],
     [502, 'upstream-failed', 'network'],
   ])('maps the proxy refusal %i %s to the error code %s, keeping its message', async (status, proxyCode, code) => {
     const { fetchImpl } = recorder((url) => (url.startsWith('/api/proxy') ? Promise.resolve(proxyJson(status, proxyCode)) : corsRefusal()));
-    const e = await failure(fetchImageBytes('https://img.example/a.png', { fetchImpl }));
+    const e = await failure(fetchImageBytes('https://img.example/a.png', { fetchImpl, busyRetries: 0 }));
     expect(e.code).toBe(code);
     expect(e.message).toBe(`proxy says ${proxyCode}`);
+  });
+
+  it('asks a busy proxy again after its Retry-After, and gives up with its message after the retries', async () => {
+    let asked = 0;
+    const busyOnce = recorder((url) => {
+      if (!url.startsWith('/api/proxy')) return corsRefusal();
+      asked++;
+      if (asked === 1) {
+        const busy = proxyJson(429, 'too-many-at-once');
+        busy.headers.set('retry-after', '1');
+        return Promise.resolve(busy);
+      }
+      return Promise.resolve(new Response(PNG));
+    });
+    const started = Date.now();
+    expect(new Uint8Array(await fetchImageBytes('https://img.example/a.png', { fetchImpl: busyOnce.fetchImpl }))).toEqual(PNG);
+    expect(asked).toBe(2);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+
+    const alwaysBusy = recorder((url) => (url.startsWith('/api/proxy') ? Promise.resolve(proxyJson(503, 'busy')) : corsRefusal()));
+    const e = await failure(fetchImageBytes('https://img.example/b.png', { fetchImpl: alwaysBusy.fetchImpl, busyRetries: 1 }));
+    expect(e.message).toBe('proxy says busy');
+    expect(alwaysBusy.calls.filter((c) => c.startsWith('/api/proxy'))).toHaveLength(2);
+  });
+
+  it('keeps at most 4 proxy requests of the page in flight, the rest waiting their turn', async () => {
+    let inFlight = 0;
+    let most = 0;
+    const { fetchImpl } = recorder(async (url) => {
+      if (!url.startsWith('/api/proxy')) return corsRefusal();
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((r) => setTimeout(r, 20));
+      inFlight--;
+      return new Response(PNG);
+    });
+    const all = await Promise.all(Array.from({ length: 10 }, (_, i) => fetchImageBytes(`https://img.example/${i}.png`, { fetchImpl })));
+    expect(all).toHaveLength(10);
+    expect(most).toBe(4);
   });
 
   it('says both why the direct fetch and the proxy failed for a private address, and how self-hosters allow it', async () => {
