@@ -170,6 +170,20 @@ describe('with allowPrivateNetworks (local test servers)', () => {
       case '/html':
         res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8' }).end('<!doctype html><title>Not an image</title>');
         return;
+      case '/html-as-png':
+        res.writeHead(200, { 'Content-Type': 'image/png' }).end('<!doctype html><script>alert(document.cookie)</script>');
+        return;
+      case '/svg-as-png':
+        res.writeHead(200, { 'Content-Type': 'image/png' }).end('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+        return;
+      case '/bytes-as-png':
+        res.writeHead(200, { 'Content-Type': 'image/png' }).end(Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256)));
+        return;
+      case '/x-foo':
+        res.writeHead(200, { 'Content-Type': 'image/x-foo;<script>' }).end('<html><script>alert(1)</script></html>');
+        return;
+      case '/png-as-html':
+        return servePng(res, 'text/html');
       case '/empty':
         res.writeHead(200, { 'Content-Type': 'image/png', 'Content-Length': 0 }).end();
         return;
@@ -254,6 +268,19 @@ describe('with allowPrivateNetworks (local test servers)', () => {
     expect(body.message).toContain('text/html');
   });
 
+  it('passes only bytes that are an image the app decodes, whatever the upstream claims (415 otherwise)', async () => {
+    for (const path of ['/html-as-png', '/svg-as-png', '/bytes-as-png', '/x-foo']) {
+      const body = await expectRefusal(await handler(proxyRequest(`${server.origin}${path}`), 'client'), 415, 'not-an-image');
+      expect(body.message).not.toContain('<');
+    }
+    const claimed = await expectRefusal(await handler(proxyRequest(`${server.origin}/html-as-png`), 'client'), 415, 'not-an-image');
+    expect(claimed.message).toBe('The URL claimed to be image/png, but its content is not an image this app reads.');
+    // And the other way round: a real PNG mislabelled text/html goes out as image/png, the type its bytes prove.
+    const png = await handler(proxyRequest(`${server.origin}/png-as-html`), 'client');
+    expect(png.status).toBe(200);
+    expect(png.headers.get('content-type')).toBe('image/png');
+  });
+
   it('refuses SVG (active content we cannot decode) and empty bodies with 415', async () => {
     await expectRefusal(await handler(proxyRequest(`${server.origin}/svg`), 'client'), 415, 'not-an-image');
     await expectRefusal(await handler(proxyRequest(`${server.origin}/empty`), 'client'), 415, 'not-an-image');
@@ -304,9 +331,12 @@ describe('with allowPrivateNetworks (local test servers)', () => {
   });
 
   it('refuses redirects to other schemes or with credentials (403)', async () => {
-    await expectRefusal(await handler(proxyRequest(`${server.origin}/to-ftp`), 'client'), 403, 'forbidden-target');
+    const ftp = await expectRefusal(await handler(proxyRequest(`${server.origin}/to-ftp`), 'client'), 403, 'forbidden-target');
+    expect(ftp.message).toBe('Refused a redirect to ftp://…: only http and https URLs can be fetched, not ftp.');
     const before = server.count();
-    await expectRefusal(await handler(proxyRequest(`${server.origin}/to-credentials`), 'client'), 403, 'forbidden-target');
+    const credentials = await expectRefusal(await handler(proxyRequest(`${server.origin}/to-credentials`), 'client'), 403, 'forbidden-target');
+    // An acronym keeps its capitals when the sentence is joined ('uRLs' before).
+    expect(credentials.message).toBe('Refused a redirect to http://…: URLs with a user name or password are not fetched.');
     expect(server.count() - before).toBe(1);
   });
 
