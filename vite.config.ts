@@ -5,6 +5,7 @@ import { VitePWA } from 'vite-plugin-pwa';
 import { filesFetchedOnFirstUse } from './src/core/codecs/registry';
 import { webAppManifest } from './src/pwa/manifest';
 import { proxyVitePlugin } from './src/server/proxy/vite-plugin';
+import { securityHeadersVitePlugin } from './src/server/security-headers-plugin';
 
 const pkg = JSON.parse(readFileSync(new URL('./package.json', import.meta.url), 'utf8')) as { version: string; dependencies: Record<string, string> };
 /**
@@ -26,6 +27,8 @@ export default defineConfig({
     svelte(),
     // The image proxy route (/api/proxy) in `vite dev` and `vite preview` too.
     proxyVitePlugin(),
+    // npm start's CSP and other security headers there too, and dist/_headers for static hosts.
+    securityHeadersVitePlugin(),
     VitePWA({
       // Our own service worker (src/pwa/sw.ts): it also receives shared images.
       strategies: 'injectManifest',
@@ -68,7 +71,8 @@ export default defineConfig({
   // Chunks from a package carry its name ('jsquash-jxl-decode-…js', not 'decode-…js'), so a codec's
   // fetchedOnFirstUse prefixes can name all of its files, and the build's file list says what is whose.
   worker: { format: 'es', rollupOptions: { output: { chunkFileNames: chunkFileName } } },
-  build: { target: 'es2022', sourcemap: true, rollupOptions: { output: { chunkFileNames: chunkFileName } } },
+  // Source maps would publish the whole source next to the app; SOURCE_MAPS=1 builds them for debugging.
+  build: { target: 'es2022', sourcemap: process.env.SOURCE_MAPS === '1', rollupOptions: { output: { chunkFileNames: chunkFileName } } },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1', port: 4173 },
 });

@@ -2,6 +2,7 @@ import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { SHARE_FAILED, SHARE_PARAM, SHARE_TARGET_PATH } from '../pwa/share-target';
 import { mountProxy, proxyConfigFromEnv, type ProxyConfig } from './proxy';
+import { ALWAYS_REVALIDATE, securityHeaders } from './security-headers';
 
 export interface AppOptions {
   /** Folder holding the built client (vite build output). */
@@ -10,11 +11,7 @@ export interface AppOptions {
   proxy?: ProxyConfig;
 }
 
-/**
- * Paths whose content changes without a change of name: the browser must
- * revalidate them on every load, or an update never reaches the user.
- */
-const ALWAYS_REVALIDATE = /^\/(index\.html|sw\.js|registerSW\.js|manifest\.webmanifest)?$/;
+const SECURITY_HEADERS = Object.entries(securityHeaders('production'));
 
 /** Vite puts content-hashed files under /assets/: safe to cache for a year. */
 const HASHED = /^\/assets\//;
@@ -26,11 +23,15 @@ const HASHED = /^\/assets\//;
 export function createApp({ distDir, proxy = proxyConfigFromEnv(process.env) }: AppOptions): Hono {
   const app = new Hono();
 
+  // On every response: documents and worker scripts (a worker's policy comes with
+  // its own script) above all. A response with its own, stricter CSP (the proxy's
+  // images) keeps it.
   app.use('*', async (c, next) => {
     await next();
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('X-Frame-Options', 'DENY');
+    for (const [name, value] of SECURITY_HEADERS) {
+      if (name === 'Content-Security-Policy' && c.res.headers.has(name)) continue;
+      c.header(name, value);
+    }
   });
 
   app.get('/healthz', (c) => c.text('ok'));
@@ -51,7 +52,7 @@ export function createApp({ distDir, proxy = proxyConfigFromEnv(process.env) }: 
       onFound: (path, c) => {
         const url = new URL(c.req.url).pathname;
         if (HASHED.test(url)) c.header('Cache-Control', 'public, max-age=31536000, immutable');
-        else if (ALWAYS_REVALIDATE.test(url) || path.endsWith('.html')) c.header('Cache-Control', 'no-cache');
+        else if (ALWAYS_REVALIDATE.includes(url) || path.endsWith('.html')) c.header('Cache-Control', 'no-cache');
         else c.header('Cache-Control', 'public, max-age=3600');
       },
     }),
