@@ -70,7 +70,7 @@ export function proxyConfig(overrides: Partial<ProxyConfig> = {}): ProxyConfig {
   return { ...DEFAULT_PROXY_CONFIG, ...overrides };
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
+export type Env = Readonly<Record<string, string | undefined>>;
 
 /** `env`: process.env in Node; an edge runtime passes its own bindings. */
 export function proxyConfigFromEnv(env: Env): ProxyConfig {
@@ -86,7 +86,8 @@ export function proxyConfigFromEnv(env: Env): ProxyConfig {
   });
 }
 
-function positiveInteger(env: Env, name: string, fallback: number, max: number): number {
+/** A whole number from 1 to max from the environment, or the fallback when unset; anything else stops start-up naming the variable. */
+export function positiveInteger(env: Env, name: string, fallback: number, max: number): number {
   const raw = env[name]?.trim();
   if (!raw) return fallback;
   // Digits only: Number('1e3'), Number('0x10') and Number(' 5 ') would all be accepted otherwise.
