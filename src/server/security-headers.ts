@@ -11,9 +11,11 @@
  *   'wasm-unsafe-eval' lets the codecs compile their WebAssembly, and nothing else.
  * - worker-src 'self': the codec workers and the service worker are our files
  *   (no blob: workers).
- * - connect-src 'self' https: http:: the codecs' .wasm and the proxy are ours;
- *   "Paste URLs" fetches the image straight from its site first (http: too, as
- *   the person may ask for one; a browser still refuses http: from an https page).
+ * - connect-src 'self' blob: https: http:: the codecs' .wasm and the proxy are
+ *   ours; "Paste URLs" fetches the image straight from its site first (http: too,
+ *   as the person may ask for one; a browser still refuses http: from an https
+ *   page); blob: reads back a blob this page made (only this origin can make
+ *   one), as the tests do to check a download's bytes.
  * - img-src 'self' blob: data:: thumbnails and originals are shown from blob:
  *   URLs, pasted data: URLs as they are.
  * - style-src 'self': one stylesheet file. (Styles set from script through the
@@ -25,7 +27,7 @@ const POLICY: Record<string, string> = {
   'default-src': "'none'",
   'script-src': "'self' 'wasm-unsafe-eval'",
   'worker-src': "'self'",
-  'connect-src': "'self' https: http:",
+  'connect-src': "'self' blob: https: http:",
   'img-src': "'self' blob: data:",
   'style-src': "'self'",
   'manifest-src': "'self'",

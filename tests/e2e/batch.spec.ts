@@ -1,5 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Locator, type Page } from '@playwright/test';
+import { type Locator, type Page } from '@playwright/test';
+import { expect, test } from './csp-guard';
 import { unzipSync } from 'fflate';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

@@ -1,4 +1,4 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type BrowserContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,4 +93,29 @@ export async function dropFiles(page: Page, files: { name: string; mimeType: str
   }, files.map((f) => ({ name: f.name, type: f.mimeType, bytes: Array.from(f.buffer) })));
   const target = page.getByRole('heading', { name: 'Thumbnail Generator' });
   for (const type of ['dragenter', 'dragover', 'drop']) await target.dispatchEvent(type, { dataTransfer });
+}
+
+/**
+ * Reads the system clipboard the way a person's next paste would. The app's
+ * Permissions-Policy turns clipboard-read off (the app never reads it; pasting
+ * uses the paste event), so the reading is done by a blank page of the test's
+ * own on the same origin, answered by the test itself without that policy. Each
+ * read brings the reader to the front (reading needs focus) and gives the focus
+ * back to `page`, whose Copy buttons need it too.
+ */
+export async function clipboardReader(context: BrowserContext, page: Page): Promise<() => Promise<string>> {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const reader = await context.newPage();
+  const url = new URL('/__test-clipboard-reader', page.url()).href;
+  await reader.route(url, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>clipboard reader</title>' }));
+  await reader.goto(url);
+  await page.bringToFront();
+  return async () => {
+    await reader.bringToFront();
+    try {
+      return await reader.evaluate(() => navigator.clipboard.readText());
+    } finally {
+      await page.bringToFront();
+    }
+  };
 }

@@ -3,10 +3,10 @@
  * than its input, BMP becomes PNG, AVIF can be chosen, a cover crop can follow the
  * subject, and a size set can be pasted into a page as one <img srcset> tag.
  */
-import { expect, test } from '@playwright/test';
+import { expect, test } from './csp-guard';
 import sharp from 'sharp';
 import { faceImage } from '../support/face-image';
-import { downloadBytes, fixtureFile, naturalSize, openMoreSettings, setSettings, thumbnails, waitForAll } from './helpers';
+import { clipboardReader, downloadBytes, fixtureFile, naturalSize, openMoreSettings, setSettings, thumbnails, waitForAll } from './helpers';
 
 test.beforeEach(async ({ page }) => {
   await page.goto('/');
@@ -68,7 +68,6 @@ test('a cover crop with smart focus keeps an off-centre face that the centre cro
 });
 
 test('Copy srcset gives an <img> tag naming the size set as the downloads do; Copy ThumbHash a short hash', async ({ page, context }) => {
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await openMoreSettings(page);
   await page.getByLabel('Size set').fill('64, 128, 256');
   await page.getByLabel('Choose images').setInputFiles([fixtureFile('landscape.jpg', 'image/jpeg')]);
@@ -77,7 +76,7 @@ test('Copy srcset gives an <img> tag naming the size set as the downloads do; Co
   const names = await item.locator('.sizes a').evaluateAll((links) => links.map((a) => a.getAttribute('download')));
   expect(names).toEqual(['landscape-64x43.jpg', 'landscape-128x85.jpg', 'landscape-256x171.jpg']);
 
-  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  const clipboard = await clipboardReader(context, page);
   const copy = async (name: string) => {
     await item.getByRole('button', { name: 'More actions for landscape.jpg' }).click();
     await page.getByRole('button', { name, exact: true }).click();

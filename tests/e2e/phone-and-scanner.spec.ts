@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './csp-guard';
 import { filesFetchedOnFirstUse } from '../../src/core/codecs/registry';
 import { dropFiles, fixtureFile, naturalSize, pixelAt, thumbnails, waitForAll } from './helpers';
 

@@ -1,4 +1,4 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './csp-guard';
 import { downloadBytes, fixtureFile, naturalSize, openMoreSettings, pixelAt, setSettings, thumbnails, waitForAll, waitForRedo } from './helpers';
 
 test.beforeEach(async ({ page }) => {

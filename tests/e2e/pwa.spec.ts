@@ -1,4 +1,5 @@
-import { chromium, expect, test, type Page } from '@playwright/test';
+import { chromium, type Page } from '@playwright/test';
+import { expect, test, watchForCspViolations } from './csp-guard';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -88,14 +89,14 @@ test('the image proxy is never answered or stored by the service worker', async 
 
 test('the service worker precaches every file of the build: each WASM codec and worker script included', () => {
   const precached = new Set(precachedUrls());
-  // Everything the page can load; source maps are for developers, sw.js is the worker itself, the
+  // Everything the page can load; source maps are for developers, _headers is for static hosts, sw.js is the worker itself, the
   // multi-threaded AVIF encoder runs only on a cross-origin isolated page, which ours is not (vite.config.ts),
   // and the decoders of formats few pages meet are kept when first fetched instead (Codec.fetchedOnFirstUse).
   const onFirstUse = (f: string) => filesFetchedOnFirstUse().some((prefix) => f.startsWith(`assets/${prefix}`));
   const all = filesUnder(DIST);
   expect(all.filter(onFirstUse).length).toBeGreaterThanOrEqual(filesFetchedOnFirstUse().length);
   expect(all.filter(onFirstUse).filter((f) => precached.has(f))).toEqual([]);
-  const built = all.filter((f) => !f.endsWith('.map') && f !== 'sw.js' && !/^assets\/(jsquash-avif-)?avif_enc_mt[-.]/.test(f) && !onFirstUse(f));
+  const built = all.filter((f) => !f.endsWith('.map') && f !== '_headers' && f !== 'sw.js' && !/^assets\/(jsquash-avif-)?avif_enc_mt[-.]/.test(f) && !onFirstUse(f));
   expect(built.filter((f) => f.endsWith('.wasm')).length).toBeGreaterThanOrEqual(6);
   expect(built.some((f) => /^assets\/thumbnail\.worker-.*\.js$/.test(f))).toBe(true);
   expect(built.filter((f) => !precached.has(f))).toEqual([]);
@@ -140,12 +141,14 @@ test('Chromium finds the page installable', async () => {
   const profile = mkdtempSync(join(tmpdir(), 'thumbnail-profile-'));
   const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
   try {
+    const { violations } = watchForCspViolations(context);
     const page = context.pages()[0] ?? (await context.newPage());
     await page.goto(test.info().project.use.baseURL!);
     await waitForServiceWorker(page);
     const cdp = await context.newCDPSession(page);
     const { installabilityErrors } = (await cdp.send('Page.getInstallabilityErrors')) as { installabilityErrors: unknown[] };
     expect(installabilityErrors).toEqual([]);
+    expect(violations).toEqual([]);
   } finally {
     await context.close();
     rmSync(profile, { recursive: true, force: true });

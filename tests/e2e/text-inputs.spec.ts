@@ -1,7 +1,7 @@
-import { expect, test } from '@playwright/test';
+import { expect, test } from './csp-guard';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { announcer, downloadBytes, fixtureFile, naturalSize, thumbnails, waitForAll } from './helpers';
+import { announcer, clipboardReader, downloadBytes, fixtureFile, naturalSize, thumbnails, waitForAll } from './helpers';
 
 /**
  * Image servers on 127.0.0.1 for the URL inputs: one sends CORS headers (the
@@ -158,13 +158,12 @@ test('a link dropped from another page is fetched', async ({ page }) => {
 });
 
 test('copy actions give base64, a data URL and the old API response', async ({ page, context }) => {
-  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.getByLabel('Choose images').setInputFiles([fixtureFile('rgb24.bmp', 'image/bmp')]);
   await waitForAll(page, 1);
   const { bytes } = await downloadBytes(page, 0);
   const expected = Buffer.from(bytes).toString('base64');
   const item = thumbnails(page).nth(0);
-  const clipboard = () => page.evaluate(() => navigator.clipboard.readText());
+  const clipboard = await clipboardReader(context, page);
 
   // The copy actions are in the card's menu; copying is asynchronous: poll the clipboard rather than read it once.
   const copy = async (name: string) => {
