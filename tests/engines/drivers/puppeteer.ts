@@ -28,7 +28,16 @@ export async function launchPuppeteer(engine: 'chromium' | 'firefox'): Promise<E
   await setViewport(page, 1280, 900);
 
   const run = <A extends unknown[], R>(fn: PageFunction<A, R>, ...args: A): Promise<R> => page.evaluate(pageExpression(fn, args)) as Promise<R>;
-  const waitRendered = () => page.waitForFunction(pageExpression(appRendered, []), { timeout: 30_000 });
+  // Polled through evaluate rather than waitForFunction: puppeteer builds the latter's
+  // predicate with new Function() inside the page, which the app's CSP (no
+  // 'unsafe-eval') refuses in Firefox; an evaluate over the protocol is not the page's script.
+  const waitRendered = async () => {
+    const deadline = Date.now() + 30_000;
+    while (!(await run(appRendered).catch(() => false))) {
+      if (Date.now() > deadline) throw new Error('the app did not render within 30 s');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const control = async (name: string, kind: 'field' | 'button') => {
     const selector = await run(markControl, name, kind);
     const handle = await page.$(selector);
