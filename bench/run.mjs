@@ -4,7 +4,8 @@
 // (bench/routes.bench.ts, which writes bench/results/latest.{md,json} and
 // latest-ratios.svg), the JPEG route of every engine against that engine's canvas path
 // (bench/engines.bench.ts: Chromium, Firefox, WebKit), the cache-hit path, the main
-// thread's long tasks during a batch, and 1,000 cards. TypeScript runs through tsx.
+// thread's long tasks during a batch, 1,000 cards, and the proxy server's peak memory with
+// 16 large images in flight (bench/proxy-memory.bench.ts). TypeScript runs through tsx.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -25,3 +26,4 @@ run(['--import', 'tsx', 'bench/engines.bench.ts']);
 run(['--import', 'tsx', 'bench/cache.bench.ts']);
 run(['--import', 'tsx', 'bench/main-thread.bench.ts']);
 run(['--import', 'tsx', 'bench/many-cards.bench.ts']);
+run(['--import', 'tsx', 'bench/proxy-memory.bench.ts']);
