@@ -61,7 +61,6 @@ export function contentSecurityPolicy(mode: HeaderMode = 'production'): string {
 const PERMISSIONS_OFF = [
   'accelerometer',
   'autoplay',
-  'bluetooth',
   'camera',
   'clipboard-read',
   'display-capture',
