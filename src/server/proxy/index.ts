@@ -1,3 +1,9 @@
+/**
+ * The proxy as the Node servers mount it (npm start through Hono, vite dev and
+ * preview through vite-plugin.ts), with Node's parts (node.ts). The handler
+ * itself (handler.ts) imports nothing of Node; edge.ts supplies a fetch-only
+ * runtime's parts instead (src/edge/worker.ts).
+ */
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context, Hono } from 'hono';
 import { proxyConfigFromEnv, type ProxyConfig } from './config';
@@ -6,7 +12,6 @@ import { nodeProxyDeps } from './node';
 import { clientKeyFromAddress } from './rate-limit';
 import type { ProxyDeps } from './types';
 
-/** The proxy as the Node servers mount it. The handler itself (handler.ts) imports nothing of Node; see edge.ts for a fetch-only runtime. */
 export { classifyAddress, describeRefusal, isAllowedTarget, type AddressVerdict } from './address-policy';
 export { DEFAULT_PROXY_CONFIG, parseAllowHosts, proxyConfig, proxyConfigFromEnv, type ProxyConfig } from './config';
 export { clientKeyFromAddress, createRateLimiter } from './rate-limit';
