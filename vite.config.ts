@@ -21,7 +21,7 @@ function chunkFileName(chunk: { facadeModuleId: string | null }): string {
   return inPackage ? `assets/${inPackage[1]!.replace(/^@/, '').replace('/', '-')}-[name]-[hash].js` : 'assets/[name]-[hash].js';
 }
 
-export default defineConfig({
+export default defineConfig(({ isSsrBuild }) => ({
   define: { __APP_VERSION__: JSON.stringify(appVersion) },
   plugins: [
     svelte(),
@@ -72,7 +72,16 @@ export default defineConfig({
   // fetchedOnFirstUse prefixes can name all of its files, and the build's file list says what is whose.
   worker: { format: 'es', rollupOptions: { output: { chunkFileNames: chunkFileName } } },
   // Source maps would publish the whole source next to the app; SOURCE_MAPS=1 builds them for debugging.
-  build: { target: 'es2022', sourcemap: process.env.SOURCE_MAPS === '1', rollupOptions: { output: { chunkFileNames: chunkFileName } } },
+  build: {
+    target: 'es2022',
+    sourcemap: process.env.SOURCE_MAPS === '1',
+    // The server's build (`vite build --ssr`) also holds the Node pool's worker
+    // (src/node/pool.ts looks for thumbnail-worker.js beside itself), so every file
+    // of it sits at dist-server's root.
+    rollupOptions: isSsrBuild
+      ? { input: { main: 'src/server/main.ts', 'thumbnail-worker': 'src/node/thumbnail-worker.ts' }, output: { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js' } }
+      : { output: { chunkFileNames: chunkFileName } },
+  },
   server: { host: '127.0.0.1' },
   preview: { host: '127.0.0.1', port: 4173 },
-});
+}));

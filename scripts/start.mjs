@@ -27,7 +27,7 @@ const builtAt = Math.min(...outputs.map((p) => (existsSync(join(root, p)) ? stat
 if (builtAt === 0 || inputs.some((p) => newest(p) > builtAt)) {
   console.log('Building the app…');
   run(['build']);
-  run(['build', '--ssr', 'src/server/main.ts', '--outDir', 'dist-server', '--emptyOutDir']);
+  run(['build', '--ssr', '--outDir', 'dist-server', '--emptyOutDir']); // entries: vite.config.ts
 }
 
 process.chdir(root);

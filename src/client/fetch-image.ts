@@ -18,6 +18,12 @@ export interface FetchImageOptions {
   signal?: AbortSignal;
   /** Times to wait and ask the proxy again when it is busy (its Retry-After, at most 5 s each). */
   busyRetries?: number;
+  /**
+   * Go through the proxy only, never directly: in Node (the command-line tool, the
+   * old API's route) there is no CORS to get past, but there is a network to
+   * protect, and the proxy's handler is what checks every address (src/node/fetch-url.ts).
+   */
+  proxyOnly?: boolean;
 }
 
 const DEFAULTS = { proxyPath: '/api/proxy', timeoutMs: 15_000, maxBytes: 25 * 1024 * 1024, busyRetries: 3 };
@@ -40,6 +46,8 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
   if (globalThis.navigator && navigator.onLine === false) {
     throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
   }
+
+  if (options.proxyOnly) return viaProxyWhenFree(url, { proxyPath, maxBytes, busyRetries, timeoutMs, within, doFetch, signal: options.signal });
 
   let direct: Response;
   try {

@@ -366,3 +366,36 @@ function clampRegion(image: RawImage, x: number, y: number, w: number, h: number
     height,
   };
 }
+
+/** A thumbnail's size and file extension, known before it is made. */
+export interface PlannedOutput {
+  width: number;
+  height: number;
+  extension: string;
+}
+
+/**
+ * What generateThumbnails will write for these bytes, from the header alone (no
+ * decode): one entry per options. Null when it cannot be told in advance: the file
+ * does not probe (generateThumbnails gives the error), or the output format hangs on
+ * whether the pixels turn out transparent. The command-line tool skips an input
+ * whose outputs already exist without decoding it.
+ */
+export function plannedOutputs(bytes: Uint8Array, optionsList: readonly Partial<ThumbnailOptions>[]): PlannedOutput[] | null {
+  try {
+    const all = optionsList.map((o) => normaliseOptions(o));
+    const codec = sniffFormat(bytes);
+    const info = probeWithinLimit(codec, bytes, Math.min(...all.map((o) => o.maxPixels)));
+    const planned: PlannedOutput[] = [];
+    for (const opts of all) {
+      const opaque = outputCodec(codec, opts, false);
+      if (outputCodec(codec, opts, true) !== opaque) return null;
+      const shown = displayedSize(info.width, info.height, info.orientation);
+      const { canvas } = planGeometry(shown.width, shown.height, opts);
+      planned.push({ width: canvas.width, height: canvas.height, extension: opaque.extension });
+    }
+    return planned;
+  } catch {
+    return null;
+  }
+}
