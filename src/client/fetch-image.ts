@@ -47,7 +47,7 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
     throw new ThumbnailError('offline', 'You are offline: URLs cannot be fetched until the connection is back.');
   }
 
-  if (options.proxyOnly) return viaProxyWhenFree(url, { proxyPath, maxBytes, busyRetries, timeoutMs, within, doFetch, signal: options.signal });
+  if (options.proxyOnly) return viaProxyWhenFree(url, { proxyPath, maxBytes, busyRetries, timeoutMs, within, doFetch, signal: options.signal, proxyOnly: true });
 
   let direct: Response;
   try {
@@ -62,7 +62,7 @@ export async function fetchImageBytes(url: string, options: FetchImageOptions = 
     if (isTimeout(e)) throw timedOut(url);
     // A TypeError is all a browser says for both a CORS refusal and a network
     // failure; the proxy can tell them apart and may succeed where CORS refused.
-    return viaProxyWhenFree(url, { proxyPath, maxBytes, busyRetries, timeoutMs, within, doFetch, signal: options.signal });
+    return viaProxyWhenFree(url, { proxyPath, maxBytes, busyRetries, timeoutMs, within, doFetch, signal: options.signal, proxyOnly: false });
   }
   if (!direct.ok) {
     throw new ThumbnailError('http-error', `The server answered ${direct.status}${direct.statusText ? ` ${direct.statusText}` : ''} for ${shortUrl(url)}.`);
@@ -78,6 +78,7 @@ interface ProxyCall {
   within: (ms: number) => AbortSignal;
   doFetch: typeof fetch;
   signal: AbortSignal | undefined;
+  proxyOnly: boolean;
 }
 
 /** Asks the proxy in turn with the page's other URLs, and again after a while when it is busy. */
@@ -92,7 +93,7 @@ async function viaProxyWhenFree(url: string, call: ProxyCall): Promise<ArrayBuff
     let answer: ArrayBuffer | BusyAnswer;
     try {
       // The time limit starts with the turn: waiting for one is not the site's slowness.
-      answer = await viaProxy(url, call.proxyPath, call.maxBytes, call.within(call.timeoutMs + 5000), call.doFetch, attempt < call.busyRetries);
+      answer = await viaProxy(url, call, call.within(call.timeoutMs + 5000), attempt < call.busyRetries);
     } finally {
       release();
     }
@@ -106,7 +107,7 @@ interface BusyAnswer {
 }
 
 /** `signal`: the proxy stops itself at its own limit; the caller's margin covers a proxy that never answers. */
-async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal: AbortSignal, doFetch: typeof fetch, mayRetry: boolean): Promise<ArrayBuffer | BusyAnswer> {
+async function viaProxy(url: string, { proxyPath, maxBytes, doFetch, proxyOnly }: ProxyCall, signal: AbortSignal, mayRetry: boolean): Promise<ArrayBuffer | BusyAnswer> {
   let response: Response;
   try {
     response = await doFetch(`${proxyPath}?url=${encodeURIComponent(url)}`, { credentials: 'omit', signal });
@@ -118,7 +119,7 @@ async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal
     throw new ThumbnailError('offline', `You are offline: neither ${hostOf(url)} nor this app's server can be reached. URLs work again once the connection is back.`);
   }
   if (response.ok) return readLimited(response, maxBytes, url);
-  const refusal = await proxyRefusal(response, url);
+  const refusal = await proxyRefusal(response, url, proxyOnly);
   if (mayRetry && refusal.busy) {
     const seconds = Number(response.headers.get('retry-after'));
     return { retryAfterMs: Math.min(5, Number.isFinite(seconds) && seconds > 0 ? seconds : 1) * 1000 };
@@ -127,12 +128,12 @@ async function viaProxy(url: string, proxyPath: string, maxBytes: number, signal
 }
 
 /** Maps the proxy's JSON refusal {error, message} to our error codes, and says whether it was only busy. */
-async function proxyRefusal(response: Response, url: string): Promise<{ error: ThumbnailError; busy: boolean }> {
-  const { error, code } = await refusalError(response, url);
+async function proxyRefusal(response: Response, url: string, proxyOnly: boolean): Promise<{ error: ThumbnailError; busy: boolean }> {
+  const { error, code } = await refusalError(response, url, proxyOnly);
   return { error, busy: BUSY.has(code) };
 }
 
-async function refusalError(response: Response, url: string): Promise<{ error: ThumbnailError; code: string }> {
+async function refusalError(response: Response, url: string, proxyOnly: boolean): Promise<{ error: ThumbnailError; code: string }> {
   let body: { error?: string; message?: string; status?: number } = {};
   try {
     body = (await response.json()) as typeof body;
@@ -158,7 +159,9 @@ async function refusalError(response: Response, url: string): Promise<{ error: T
     // Both halves matter: the direct fetch failed first (CORS), then the proxy said no.
     const error = new ThumbnailError(
       'refused',
-      `${hostOf(url)} does not allow direct access from other pages (CORS), and this app's server does not fetch private or loopback addresses.`,
+      proxyOnly
+        ? `${hostOf(url)} is a private or loopback address; those are not fetched from here.`
+        : `${hostOf(url)} does not allow direct access from other pages (CORS), and this app's server does not fetch private or loopback addresses.`,
       `${body.message ?? 'The proxy refused the address.'} Hosting this app yourself? Start the server with PROXY_ALLOW_PRIVATE_NETWORKS=1, or list the host in PROXY_ALLOW_HOSTS (host:port), to allow it.`,
     );
     return { error, code: body.error ?? '' };

@@ -1,6 +1,8 @@
 import { serveStatic } from '@hono/node-server/serve-static';
 import { Hono } from 'hono';
 import { SHARE_FAILED, SHARE_PARAM, SHARE_TARGET_PATH } from '../pwa/share-target';
+import { mountLegacyApi, type LegacyApiDeps } from './legacy/route';
+import type { LegacyApiConfig } from './legacy/config';
 import { mountProxy, proxyConfigFromEnv, type ProxyConfig } from './proxy';
 import { ALWAYS_REVALIDATE, securityHeaders } from './security-headers';
 
@@ -9,6 +11,8 @@ export interface AppOptions {
   distDir: string;
   /** The image proxy's limits; read from PROXY_* environment variables by default. */
   proxy?: ProxyConfig;
+  /** The old API's POST /generate_thumbnail, only when given (LEGACY_API=1): without it the route does not exist. */
+  legacy?: { config: LegacyApiConfig } & LegacyApiDeps;
 }
 
 const SECURITY_HEADERS = Object.entries(securityHeaders('production'));
@@ -20,7 +24,7 @@ const HASHED = /^\/assets\//;
  * The production server: the built app plus the image proxy route, on one port.
  * A Hono app, so the routes stay Web-standard (Request -> Response).
  */
-export function createApp({ distDir, proxy = proxyConfigFromEnv(process.env) }: AppOptions): Hono {
+export function createApp({ distDir, proxy = proxyConfigFromEnv(process.env), legacy }: AppOptions): Hono {
   const app = new Hono();
 
   // On every response: documents and worker scripts (a worker's policy comes with
@@ -36,6 +40,7 @@ export function createApp({ distDir, proxy = proxyConfigFromEnv(process.env) }: 
 
   app.get('/healthz', (c) => c.text('ok'));
   mountProxy(app, proxy);
+  if (legacy?.config.enabled) mountLegacyApi(app, legacy.config, legacy);
 
   // Shared images are received by the service worker, on the device. A share that
   // reaches the server instead (no service worker yet) is not read, only turned back,

@@ -46,7 +46,8 @@ export function mountProxy(app: Hono, config: ProxyConfig = proxyConfigFromEnv(p
   app.all('/api/proxy', (c) => handler(c.req.raw, clientKeyFromAddress(clientAddress(c, trustProxy))));
 }
 
-function clientAddress(c: Context, trustProxy: boolean): string | undefined {
+/** The client address a limit counts against (see MountProxyOptions.trustProxy). */
+export function clientAddress(c: Context, trustProxy: boolean): string | undefined {
   if (trustProxy) {
     // The LAST entry is the one our own reverse proxy appended (the address it
     // saw); earlier entries were written by the client and prove nothing.
