@@ -22,6 +22,8 @@ export type CliInput =
 export interface ExpandOptions {
   recursive: boolean;
   cwd: string;
+  /** The output folder: never read as input, or `-r .` would thumbnail its own thumbnails on the next run. */
+  outDir: string;
   readStdin: () => Promise<string>;
 }
 
@@ -61,7 +63,7 @@ export async function expandInputs(args: readonly string[], options: ExpandOptio
     }
     const found = await stat(resolve(options.cwd, arg)).catch(() => null);
     if (found?.isDirectory()) {
-      const listed = await listFolder(resolve(options.cwd, arg), options.recursive);
+      const listed = await listFolder(resolve(options.cwd, arg), options.recursive, resolve(options.cwd, options.outDir));
       skippedFolders += listed.skippedFolders;
       for (const file of listed.files) addFile(file, options.recursive ? relative(resolve(options.cwd, arg), join(file, '..')) : '', relative(options.cwd, file) || file);
       continue;
@@ -72,7 +74,8 @@ export async function expandInputs(args: readonly string[], options: ExpandOptio
     }
     if (isDynamicPattern(arg)) {
       const base = staticBase(arg);
-      const matches = (await glob(arg, { cwd: options.cwd, onlyFiles: true, absolute: true, expandDirectories: false })).sort();
+      const outside = (file: string) => !resolve(file).startsWith(resolve(options.cwd, options.outDir) + sep);
+      const matches = (await glob(arg, { cwd: options.cwd, onlyFiles: true, absolute: true, expandDirectories: false })).filter(outside).sort();
       if (matches.length === 0) inputs.push(missing(arg, `Nothing matches ${arg}.`));
       for (const file of matches) addFile(file, options.recursive ? relative(resolve(options.cwd, base), join(file, '..')) : '', relative(options.cwd, file));
       continue;
@@ -83,7 +86,7 @@ export async function expandInputs(args: readonly string[], options: ExpandOptio
 }
 
 /** The images in a folder, sorted; subfolders too when recursive, else counted. */
-async function listFolder(folder: string, recursive: boolean): Promise<{ files: string[]; skippedFolders: number }> {
+async function listFolder(folder: string, recursive: boolean, outDir: string): Promise<{ files: string[]; skippedFolders: number }> {
   const files: string[] = [];
   let skippedFolders = 0;
   const walk = async (dir: string) => {
@@ -91,6 +94,7 @@ async function listFolder(folder: string, recursive: boolean): Promise<{ files: 
     for (const entry of entries) {
       const path = join(dir, entry.name);
       if (entry.isDirectory()) {
+        if (path === outDir) continue;
         if (recursive) await walk(path);
         else skippedFolders++;
       } else if ((entry.isFile() || entry.isSymbolicLink()) && isImageFileName(entry.name)) {

@@ -45,6 +45,7 @@ export async function main(io: CliIo): Promise<number> {
   const { inputs, skippedFolders } = await expandInputs(program.args, {
     recursive: opts.recursive,
     cwd: io.cwd,
+    outDir,
     readStdin: () => readAll(io),
   });
 

@@ -144,6 +144,8 @@ export function settingsFrom(opts: Record<string, unknown>, given: (name: string
     if (given(option)) encoderSettings[setting.key] = opts[option];
   }
   input.encoderSettings = encoderSettings as BatchSettings['encoderSettings'];
+  // The page offers a size set or a percentage, never both; here both would silently drop the sizes.
+  if (given('sizes') && given('scale')) throw new UsageError('--sizes and --scale cannot be used together: a size set is of boxes, --scale is a percentage of the original.');
   try {
     return normaliseSettings(input);
   } catch (e) {

@@ -43,13 +43,12 @@ const READ_AHEAD_PER_THREAD = 2;
 
 export async function runAll(options: RunOptions): Promise<void> {
   const { inputs, pool, signal } = options;
-  const optionsList = outputOptions(options.settings);
-  const names = new OutputNames(inputs);
+  const ctx: ItemContext = { ...options, optionsList: outputOptions(options.settings), names: new OutputNames(inputs), turns: new Turns() };
   let next = 0;
   const lane = async () => {
     while (!signal?.aborted && next < inputs.length) {
-      const input = inputs[next++]!;
-      const outcome = await processOne(input, { ...options, optionsList, names });
+      const index = next++;
+      const outcome = await processOne(inputs[index]!, index, ctx);
       if (!signal?.aborted || outcome.status !== 'failed') options.onOutcome(outcome);
     }
   };
@@ -59,54 +58,100 @@ export async function runAll(options: RunOptions): Promise<void> {
 interface ItemContext extends RunOptions {
   optionsList: ReturnType<typeof outputOptions>;
   names: OutputNames;
+  turns: Turns;
 }
 
-async function processOne(input: CliInput, ctx: ItemContext): Promise<ItemOutcome> {
+async function processOne(input: CliInput, index: number, ctx: ItemContext): Promise<ItemOutcome> {
   const started = performance.now();
   const failed = (error: ThumbnailErrorData): ItemOutcome => ({ status: 'failed', input, error, ms: performance.now() - started });
-  if (input.kind === 'error') return failed(input.error);
-
-  let bytes: Uint8Array;
   try {
-    bytes = await readInput(input, ctx);
-  } catch (e) {
-    return failed(toErrorData(e));
-  }
-  const inputBytes = bytes.byteLength;
-  const inputName = input.kind === 'file' ? basename(input.path) : input.name;
-  const folder = join(ctx.outDir, input.kind === 'file' ? input.relDir : '');
-  const nameOf = (t: PlannedOutput, i: number) =>
-    thumbnailFileName({ inputName, width: t.width, height: t.height, extension: t.extension, options: ctx.optionsList[i]! }, ctx.settings.namePattern);
+    if (input.kind === 'error') return failed(input.error);
+    let bytes: Uint8Array;
+    try {
+      bytes = await readInput(input, ctx);
+    } catch (e) {
+      return failed(toErrorData(e));
+    }
+    const inputBytes = bytes.byteLength;
+    const inputName = input.kind === 'file' ? basename(input.path) : input.name;
+    const folder = join(ctx.outDir, input.kind === 'file' ? input.relDir : '');
+    const namesFor = (made: readonly PlannedOutput[]) =>
+      made.map((t, i) => thumbnailFileName({ inputName, width: t.width, height: t.height, extension: t.extension, options: ctx.optionsList[i]! }, ctx.settings.namePattern));
 
-  // Already made by an earlier run: known from the header alone, so it is not even decoded.
-  if (!ctx.overwrite) {
+    // Names are handed out in input order, so the same inputs always get the same
+    // names (a second 'photo.jpg' is always the '-2'), however the threads finish.
+    // Most inputs' names are known from the header; then an earlier run's outputs
+    // are found without decoding anything.
     const planned = plannedOutputs(bytes, ctx.optionsList);
+    let paths: string[] | undefined;
     if (planned) {
-      const existing = await Promise.all(planned.map((p, i) => fileSize(join(folder, nameOf(p, i)))));
-      if (existing.every((size) => size !== null)) {
-        const outputs = planned.map((p, i) => ({ path: join(folder, nameOf(p, i)), width: p.width, height: p.height, bytes: existing[i]!, written: false }));
-        return { status: 'skipped', input, inputBytes, outputs, ms: performance.now() - started };
+      await ctx.turns.mine(index);
+      paths = ctx.names.claimAll(folder, namesFor(planned));
+      ctx.turns.pass(index);
+      if (!ctx.overwrite) {
+        const existing = await Promise.all(paths.map(fileSize));
+        if (existing.every((size) => size !== null)) {
+          const outputs = uniqueOutputs(paths, planned, (i) => ({ bytes: existing[i]!, written: false }));
+          return { status: 'skipped', input, inputBytes, outputs, ms: performance.now() - started };
+        }
       }
     }
+
+    const result = await ctx.pool.run(bytes, ctx.optionsList, ctx.signal);
+    if (!result.ok) return failed(result.error);
+    const made = result.thumbnails.map((t) => ({ width: t.width, height: t.height, extension: t.extension }));
+    if (!paths || !planned || planned.some((p, i) => namesFor([p])[0] !== namesFor([made[i]!])[0])) {
+      if (!planned) await ctx.turns.mine(index);
+      paths = ctx.names.claimAll(folder, namesFor(made));
+      ctx.turns.pass(index);
+    }
+    const outputs: OutputFile[] = [];
+    try {
+      await mkdir(folder, { recursive: true });
+      for (const [i, output] of uniqueOutputs(paths, made, () => ({ bytes: 0, written: false })).entries()) {
+        const data = new Uint8Array(result.thumbnails[paths.indexOf(output.path)]!.bytes);
+        const written = await writeOutput(output.path, data, ctx.overwrite);
+        outputs[i] = { ...output, bytes: written ? data.byteLength : ((await fileSize(output.path)) ?? 0), written };
+      }
+    } catch (e) {
+      return failed({ code: 'unreadable', message: `The thumbnail could not be written: ${(e as Error).message}.` });
+    }
+    const status = outputs.every((o) => !o.written) ? 'skipped' : 'done';
+    return { status, input, inputBytes, outputs, ms: performance.now() - started };
+  } finally {
+    ctx.turns.pass(index); // every path through here gives the next input its turn
+  }
+}
+
+/**
+ * One entry per distinct file: a size set on a small image can give the same size
+ * twice (64 and 128 of a 32×32 icon are both 32×32, never enlarged), which is one file.
+ */
+function uniqueOutputs(paths: readonly string[], made: readonly PlannedOutput[], rest: (i: number) => { bytes: number; written: boolean }): OutputFile[] {
+  return paths.flatMap((path, i) => (paths.indexOf(path) === i ? [{ path, width: made[i]!.width, height: made[i]!.height, ...rest(i) }] : []));
+}
+
+/** Turns in input order: mine(i) waits until every input before i has passed. */
+class Turns {
+  private next = 0;
+  private readonly passed = new Set<number>();
+  private readonly waiting = new Map<number, () => void>();
+
+  mine(index: number): Promise<void> {
+    if (index <= this.next) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.set(index, resolve));
   }
 
-  const result = await ctx.pool.run(bytes, ctx.optionsList, ctx.signal);
-  if (!result.ok) return failed(result.error);
-  const outputs: OutputFile[] = [];
-  try {
-    await mkdir(folder, { recursive: true });
-    for (const [i, thumbnail] of result.thumbnails.entries()) {
-      const path = ctx.names.claim(folder, nameOf(thumbnail, i));
-      const data = new Uint8Array(thumbnail.bytes);
-      const written = await writeOutput(path, data, ctx.overwrite);
-      outputs.push({ path, width: thumbnail.width, height: thumbnail.height, bytes: written ? data.byteLength : ((await fileSize(path)) ?? 0), written });
+  pass(index: number): void {
+    if (index < this.next || this.passed.has(index)) return;
+    this.passed.add(index);
+    while (this.passed.has(this.next)) this.passed.delete(this.next++);
+    const wake = this.waiting.get(this.next);
+    if (wake) {
+      this.waiting.delete(this.next);
+      wake();
     }
-  } catch (e) {
-    const error = e as NodeJS.ErrnoException;
-    return failed({ code: 'unreadable', message: `The thumbnail could not be written: ${error.message}.` });
   }
-  const status = outputs.every((o) => !o.written) ? 'skipped' : 'done';
-  return { status, input, inputBytes, outputs, ms: performance.now() - started };
 }
 
 async function readInput(input: Exclude<CliInput, { kind: 'error' }>, ctx: ItemContext): Promise<Uint8Array> {
@@ -165,7 +210,17 @@ class OutputNames {
     for (const input of inputs) if (input.kind === 'file') this.taken.add(resolve(input.path).toLowerCase());
   }
 
-  claim(folder: string, name: string): string {
+  /** Names for one input's thumbnails; the same name twice (the same size twice) is one file. */
+  claimAll(folder: string, names: readonly string[]): string[] {
+    const mine = new Map<string, string>();
+    return names.map((name) => {
+      const claimed = mine.get(name) ?? this.claim(folder, name);
+      mine.set(name, claimed);
+      return claimed;
+    });
+  }
+
+  private claim(folder: string, name: string): string {
     const dot = name.lastIndexOf('.');
     const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
     let candidate = join(folder, name);

@@ -11,7 +11,7 @@ export function damagedPng(width = 1200, height = 900): Uint8Array {
   const raw = Buffer.alloc(row * height);
   for (let y = 0; y < height; y++) for (let x = 1; x < row; x++) raw[y * row + x] = (x * 7 + y * 13) & 255;
   const idat = Buffer.from(deflateSync(raw, { level: 1 }));
-  for (let i = Math.floor(idat.length / 2); i < Math.floor(idat.length / 2) + 64; i++) idat[i] ^= 0xa5;
+  for (let i = Math.floor(idat.length / 2); i < Math.floor(idat.length / 2) + 64; i++) idat[i] = idat[i]! ^ 0xa5;
   const ihdr = Buffer.alloc(13);
   ihdr.writeUInt32BE(width, 0);
   ihdr.writeUInt32BE(height, 4);

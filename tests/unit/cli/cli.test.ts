@@ -274,6 +274,7 @@ describe('thumbnail-generator: usage errors', () => {
       [['--bogus'], /unknown option '--bogus'/],
       [['--jobs', '0'], /--jobs\b.*'0'/],
       [['--preset', 'huge'], /--preset\b.*'huge'.*classic/],
+      [['--sizes', '64,128', '--scale', '50'], /--sizes and --scale cannot be used together/],
     ];
     const results = await Promise.all(cases.map(([args]) => runCli(['alpha.png', ...args, '-o', 'out'], { cwd: dir })));
     for (const [i, r] of results.entries()) {
@@ -315,10 +316,15 @@ describe('thumbnail-generator: sizes and presets', () => {
   it('--sizes 64,128 makes two thumbnails per image; --preset classic makes 100×100 in the input\'s own format, BMP included', { timeout: T }, async () => {
     const dir = mixedFolder();
     const inputs = ['landscape.jpg', 'portrait-orientation6.jpg', 'rgb24.bmp'];
-    const [sized, classic] = await Promise.all([
+    const [sized, classic, icon] = await Promise.all([
       runCli([...inputs, '--sizes', '64,128', '-o', 'sized', '-j', '1'], { cwd: dir }),
       runCli([...inputs, 'alpha.png', '--preset', 'classic', '-o', 'classic', '-j', '1'], { cwd: dir }),
+      runCli(['alpha.png', '--sizes', '64,128', '-o', 'icon', '--json', '-j', '1'], { cwd: dir }),
     ]);
+    // A 32×32 icon is never enlarged: both boxes give 32×32, which is one file, not a "-2" copy.
+    expect(icon.code).toBe(0);
+    expect(listFiles(join(dir, 'icon'))).toEqual(['alpha-32x32.png']);
+    expect(jsonLines(icon.stdout).map((l) => l.output)).toEqual([join('icon', 'alpha-32x32.png')]);
 
     expect(sized.code).toBe(0);
     const sizedFiles = listFiles(join(dir, 'sized'));
@@ -390,13 +396,11 @@ describe('thumbnail-generator: globs and missing inputs', () => {
 });
 
 /**
- * Bugs found while writing these tests (src/ is not changed here). Each test states
- * the behaviour one would expect and is marked `it.fails` because the tool does
- * otherwise today: when a bug is fixed its test starts failing, and `.fails`
- * should then be removed. The runs and their preconditions are in beforeAll, so a
- * broken precondition fails loudly instead of counting as the expected failure.
+ * Where outputs and inputs could meet: the output folder inside an input folder, an
+ * output name equal to an input's, two inputs of one name. (Each was a bug these
+ * tests found; the runs and their preconditions are in beforeAll.)
  */
-describe('thumbnail-generator: known bugs', () => {
+describe('thumbnail-generator: output names never collide with inputs or each other', () => {
   let nested: string[] = [];
   let selfSkip: Record<string, unknown> | undefined;
   let sameName: { dir: string; firstOutputs: string[] } | undefined;
@@ -427,26 +431,33 @@ describe('thumbnail-generator: known bugs', () => {
     mkdirSync(join(c, 'y'));
     copyFileSync(join(FIXTURES, 'alpha.png'), join(c, 'x', 'photo.png'));
     copyFileSync(join(FIXTURES, 'alpha.png'), join(c, 'y', 'photo.png'));
-    const made = await runCli(['x', 'y', '-o', 'out', '-j', '1'], { cwd: c });
+    const made = await runCli(['x', 'y', '-o', 'out', '-j', '2', '--json'], { cwd: c });
     expect(made.code).toBe(0);
     const firstOutputs = listFiles(join(c, 'out'));
     expect(firstOutputs).toEqual(['photo-32x32-2.png', 'photo-32x32.png']);
+    // In input order, however the threads finish: x's is the plain name, y's the "-2".
+    expect(jsonLines(made.stdout).map((l) => [l.input, l.output])).toEqual(
+      expect.arrayContaining([
+        [join('x', 'photo.png'), join('out', 'photo-32x32.png')],
+        [join('y', 'photo.png'), join('out', 'photo-32x32-2.png')],
+      ]),
+    );
     rmSync(join(c, 'out', 'photo-32x32-2.png'));
     const rerun = await runCli(['x', 'y', '-o', 'out', '-j', '1'], { cwd: c });
     expect(rerun.code).toBe(0);
     sameName = { dir: c, firstOutputs };
   }, T);
 
-  it.fails('-r does not read the output folder\'s own thumbnails back as inputs (today: thumbnails/thumbnails/alpha-32x32-32x32.png)', () => {
+  it('-r does not read the output folder\'s own thumbnails back as inputs', () => {
     expect(nested).toEqual(['alpha.png', 'thumbnails/alpha-32x32.png']);
   });
 
-  it.fails('an input is never reported as its own (skipped) thumbnail (today: --name {name} -o . says "skipped", output alpha.png)', () => {
+  it('an input is never taken for its own thumbnail: --name {name} -o . writes alpha-2.png', () => {
     expect(selfSkip).toMatchObject({ status: 'written' });
-    expect(selfSkip!.output).not.toBe('alpha.png');
+    expect(selfSkip!.output).toBe('alpha-2.png');
   });
 
-  it.fails('a re-run makes a missing "-2" thumbnail of a same-named input (today: both inputs are "skipped" against photo-32x32.png)', () => {
+  it('a re-run makes a missing "-2" thumbnail of a same-named input again', () => {
     expect(listFiles(join(sameName!.dir, 'out'))).toEqual(sameName!.firstOutputs);
   });
 });
