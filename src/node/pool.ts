@@ -3,15 +3,17 @@
  * thread, used by the command-line tool and the old API's route.
  *
  * What it adds to Piscina, and why:
- * - A thread is replaced after any failed image and after a large one. WASM memory
- *   never shrinks, and jSquash's PNG decoder leaks ~6 MB on every failed decode:
- *   after 633 failures one process held 4.2 GB and then failed every PNG. The
+ * - A thread is replaced after any image that failed once a decoder had run, and
+ *   after a large one. WASM memory never shrinks, and jSquash's PNG decoder leaks
+ *   ~4-6 MB on every failed decode: after 633 failures one process held 4.2 GB and
+ *   then failed every PNG. (A file refused from its header alone ran no decoder and
+ *   keeps its thread: replacing one costs ~250 ms, bench/node-pool.bench.ts.) The
  *   worker itself decides (it knows the outcome first) and flags itself in shared
  *   memory before it answers, so the balancer below never hands it another job in
  *   the moment before the pool terminates it.
  * - The codecs' wasm is compiled once here and posted to each thread (a
- *   WebAssembly.Module is shared, not copied), so a replacement starts in
- *   milliseconds: a thousand failed files cost a thousand cheap restarts.
+ *   WebAssembly.Module is shared, not copied), so a replacement does not compile
+ *   it again (hundreds of ms saved per restart).
  * - A bounded queue: beyond `size + maxQueue` jobs, run() throws PoolBusy at once
  *   (the server answers 503), instead of holding every waiting input in memory.
  * - A per-job timeout: an aborted job's thread is terminated by Piscina.
@@ -82,7 +84,7 @@ export class NodeThumbnailPool {
     return this.pending;
   }
 
-  /** Threads replaced so far (after failures, large images, timeouts). */
+  /** Threads replaced so far (after failed decodes, large images, timeouts). */
   get recycled(): number {
     return this._recycled;
   }

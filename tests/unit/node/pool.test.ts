@@ -13,7 +13,7 @@ describe('the Node worker pool', () => {
   const pool = new NodeThumbnailPool({ size: 2 });
   afterAll(() => pool.close());
 
-  it('replaces a thread after every failed image, so leaking decoders cannot wear the process out', async () => {
+  it('replaces a thread after every failed decode, so leaking decoders cannot wear the process out', async () => {
     const bad = damagedPng();
     const failures = 60;
     await pool.run(new Uint8Array(validPng), options); // threads started, codecs loaded
@@ -37,6 +37,13 @@ describe('the Node worker pool', () => {
     expect(grewMB).toBeLessThan(120);
     const after = await pool.run(new Uint8Array(validPng), options);
     expect(after.ok && after.thumbnails[0]!.width).toBe(32);
+
+    // Refused from the header alone, no decoder ran: the thread is kept.
+    const recycled = pool.recycled;
+    const text = await pool.run(new TextEncoder().encode('Just some text, not a picture.'), options);
+    const tooBig = await pool.run(new Uint8Array(bad), [normaliseOptions({ maxPixels: 1000 })]);
+    expect([text.ok || text.error.code, tooBig.ok || tooBig.error.code]).toEqual(['unsupported-format', 'too-large']);
+    expect(pool.recycled).toBe(recycled);
   }, 120_000);
 
   it('replaces a thread after a large image too, and not after a small one', async () => {
