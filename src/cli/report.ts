@@ -30,6 +30,7 @@ export class Reporter {
   readonly totals: Totals = { done: 0, skipped: 0, failed: 0, thumbnails: 0, bytesIn: 0, bytesOut: 0 };
   private readonly started = performance.now();
   private bar: cliProgress.SingleBar | undefined;
+  private payload = { rate: '0.0', left: 'starting', failures: '' };
 
   constructor(private readonly opts: ReporterOptions) {}
 
@@ -38,7 +39,7 @@ export class Reporter {
     this.bar = new cliProgress.SingleBar(
       {
         stream: this.opts.stderr,
-        format: ' {bar} {value}/{total} · {rate}/s · {eta_formatted} left{failures}',
+        format: ' {bar} {value}/{total} · {rate}/s · {left}{failures}',
         barsize: 24,
         hideCursor: true,
         clearOnComplete: true,
@@ -46,7 +47,7 @@ export class Reporter {
       },
       cliProgress.Presets.shades_classic,
     );
-    this.bar.start(total, 0, { rate: '0.0', failures: '' });
+    this.bar.start(total, 0, this.payload);
   }
 
   outcome(outcome: ItemOutcome): void {
@@ -74,9 +75,15 @@ export class Reporter {
         });
       }
     }
+    if (!this.bar) return;
     const seconds = (performance.now() - this.started) / 1000;
     const count = t.done + t.skipped + t.failed;
-    this.bar?.update(count, { rate: (count / Math.max(seconds, 0.001)).toFixed(1), failures: t.failed ? ` · ${t.failed} failed` : '' });
+    const total = this.bar.getTotal();
+    const rate = count / Math.max(seconds, 0.001);
+    // Guessed only once a few are done: the first ones include starting the threads.
+    const left = count >= Math.min(5, total) ? `${duration((total - count) / rate)} left` : 'starting';
+    this.payload = { rate: rate.toFixed(1), left, failures: t.failed ? ` · ${t.failed} failed` : '' };
+    this.bar.update(count, this.payload);
   }
 
   /** The closing summary; `interrupted` when Ctrl-C stopped the run early. */
@@ -101,8 +108,7 @@ export class Reporter {
     if (this.bar) {
       this.bar.stop();
       this.opts.stderr.write(`${text}\n`);
-      const { value, total } = this.bar as unknown as { value: number; total: number };
-      this.bar.start(total, value);
+      this.bar.start(this.bar.getTotal(), (this.bar as unknown as { value: number }).value, this.payload);
     } else {
       this.opts.stderr.write(`${text}\n`);
     }
@@ -115,6 +121,12 @@ export class Reporter {
   private shown(path: string): string {
     return relative(this.opts.cwd, path) || path;
   }
+}
+
+/** 75 -> '1m 15s'; 8.2 -> '9s'. */
+function duration(seconds: number): string {
+  const s = Math.ceil(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m ${String(s % 60).padStart(2, '0')}s` : `${s}s`;
 }
 
 function megabytes(n: number): string {
