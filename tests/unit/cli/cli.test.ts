@@ -6,6 +6,7 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
+import { startServer } from '../proxy/servers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   base64Wrapped,
@@ -459,5 +460,29 @@ describe('thumbnail-generator: output names never collide with inputs or each ot
 
   it('a re-run makes a missing "-2" thumbnail of a same-named input again', () => {
     expect(listFiles(join(sameName!.dir, 'out'))).toEqual(sameName!.firstOutputs);
+  });
+});
+
+describe('thumbnail-generator: URLs', () => {
+  it('fetches through the proxy\'s checks: a loopback URL is refused unless PROXY_ALLOW_HOSTS lists it', { timeout: T }, async () => {
+    const images = await startServer((_req, res) => {
+      res.writeHead(200, { 'Content-Type': 'image/png' });
+      res.end(readFileSync(join(FIXTURES, 'alpha.png')));
+    });
+    try {
+      const dir = tempDir();
+      const url = `${images.origin}/icons/alpha.png`;
+      const refused = await runCli([url, '-o', 'out', '--json'], { cwd: dir });
+      expect(refused.code).toBe(1);
+      expect(jsonLines(refused.stdout)).toEqual([expect.objectContaining({ input: url, status: 'failed', error: { code: 'refused', message: expect.stringMatching(/private or loopback/) } })]);
+      expect(images.count()).toBe(0); // never contacted
+
+      const allowed = await runCli([url, '-o', 'out', '--json'], { cwd: dir, env: { PROXY_ALLOW_HOSTS: `127.0.0.1:${images.port}` } });
+      expect(allowed.code).toBe(0);
+      expect(jsonLines(allowed.stdout)).toEqual([expect.objectContaining({ input: url, output: join('out', 'alpha-32x32.png'), status: 'written', width: 32, height: 32 })]);
+      expect(images.count()).toBe(1);
+    } finally {
+      await images.close();
+    }
   });
 });

@@ -23,11 +23,11 @@ export interface RunResult {
  * Runs `node bin/thumbnail-generator.mjs ...args` in `cwd`. Standard input gets
  * `stdin` (or nothing) and is then closed, so `-` never waits for a terminal.
  */
-export function runCli(args: readonly string[], options: { cwd: string; stdin?: string | Buffer; timeoutMs?: number }): Promise<RunResult> {
+export function runCli(args: readonly string[], options: { cwd: string; stdin?: string | Buffer; timeoutMs?: number; env?: Record<string, string> }): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: options.cwd,
-      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
+      env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...options.env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const out: Buffer[] = [];
