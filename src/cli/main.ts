@@ -49,6 +49,18 @@ export async function main(io: CliIo): Promise<number> {
     readStdin: () => readAll(io),
   });
 
+  if (inputs.length === 0) {
+    io.stderr.write(`No images found in ${program.args.join(', ')}${skippedFolders && !opts.recursive ? ' (subfolders are read with -r)' : ''}.\n`);
+    return 1;
+  }
+  let fetchUrl;
+  try {
+    // Read before any work: a bad PROXY_* value stops the run, naming the variable.
+    fetchUrl = createUrlFetcher();
+  } catch (e) {
+    io.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
+    return 2;
+  }
   const pool = new NodeThumbnailPool({ size: opts.jobs ? Number(opts.jobs) : Math.min(availableParallelism(), Math.max(1, inputs.length)) });
   const reporter = new Reporter({ json: opts.json, stdout: io.stdout, stderr: io.stderr, cwd: io.cwd });
   const stop = new AbortController();
@@ -56,7 +68,7 @@ export async function main(io: CliIo): Promise<number> {
   process.once('SIGINT', onInterrupt);
   try {
     reporter.start(inputs.length);
-    await runAll({ inputs, outDir, overwrite: opts.overwrite, settings, pool, fetchUrl: createUrlFetcher(), onOutcome: (o) => reporter.outcome(o), signal: stop.signal });
+    await runAll({ inputs, outDir, overwrite: opts.overwrite, settings, pool, fetchUrl, onOutcome: (o) => reporter.outcome(o), signal: stop.signal });
   } finally {
     process.off('SIGINT', onInterrupt);
     await pool.close();

@@ -103,7 +103,14 @@ export class NodeThumbnailPool {
     if (this.pending >= this.size + this.opts.maxQueue) throw new PoolBusy();
     this.pending++;
     try {
-      const piscina = await this.start();
+      let piscina: Piscina<NodeTask, NodeTaskResult>;
+      try {
+        piscina = await this.start();
+      } catch (e) {
+        this.piscina = undefined; // the next job tries again
+        const detail = e instanceof Error ? e.message : String(e);
+        return { ok: false, error: { code: 'codec-unavailable', message: 'The image codecs could not be loaded.', detail } };
+      }
       const buffer = ownBuffer(bytes);
       const timeout = AbortSignal.timeout(this.opts.jobTimeoutMs);
       const result = await piscina

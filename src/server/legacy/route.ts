@@ -19,6 +19,7 @@
 import { createHash } from 'node:crypto';
 import type { Context, Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { concatBytes } from '../../core/codecs/codec';
 import { decodeBase64, encodeBase64 } from '../../core/inputs/base64';
 import { isThumbnailError, type ThumbnailErrorCode, type ThumbnailErrorData } from '../../core/errors';
 import { legacyFailure, legacySuccess } from '../../core/legacy-api';
@@ -151,13 +152,7 @@ async function readBody(request: Request, max: number): Promise<Uint8Array<Array
     }
     chunks.push(value);
   }
-  const joined = new Uint8Array(total);
-  let offset = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return joined;
+  return concatBytes(chunks) as Uint8Array<ArrayBuffer>;
 }
 
 function fromBase64(text: string): Uint8Array {

@@ -486,3 +486,20 @@ describe('thumbnail-generator: URLs', () => {
     }
   });
 });
+
+describe('thumbnail-generator: nothing to do, or a bad environment', () => {
+  it('says so when a folder holds no images (exit 1), and stops on a bad PROXY_* value naming it (exit 2)', { timeout: T }, async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'empty'));
+    writeFileSync(join(dir, 'empty', 'notes.txt'), 'no pictures here');
+    const [empty, badEnv] = await Promise.all([
+      runCli(['empty', '-o', 'out'], { cwd: dir }),
+      runCli([join(FIXTURES, 'alpha.png'), '-o', 'out'], { cwd: dir, env: { PROXY_MAX_BYTES: 'lots' } }),
+    ]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toMatch(/No images found in empty\./);
+    expect(badEnv.code).toBe(2);
+    expect(badEnv.stderr).toMatch(/PROXY_MAX_BYTES must be a whole number/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+});
