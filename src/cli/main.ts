@@ -39,7 +39,8 @@ export async function main(io: CliIo): Promise<number> {
     }
     throw e;
   }
-  const opts = program.opts<{ out: string; recursive: boolean; overwrite: boolean; json: boolean; jobs?: string }>();
+  const given = program.opts<{ out: string; recursive?: true; overwrite?: true; json?: true; jobs?: string }>();
+  const opts = { ...given, recursive: Boolean(given.recursive), overwrite: Boolean(given.overwrite), json: Boolean(given.json) };
   const outDir = resolve(io.cwd, opts.out);
 
   const { inputs, skippedFolders } = await expandInputs(program.args, {

@@ -13,17 +13,6 @@ import { CROP_FOCI, FIT_MODES, OUTPUT_FORMATS, RESIZE_METHODS } from '../core/op
 import { applyPreset, PRESETS, type PresetId } from '../core/presets';
 import { DEFAULT_SETTINGS, normaliseSettings, type BatchSettings, type SettingsInput } from '../core/settings';
 
-export interface CliConfig {
-  inputs: string[];
-  outDir: string;
-  recursive: boolean;
-  overwrite: boolean;
-  json: boolean;
-  /** Worker threads. */
-  jobs: number;
-  settings: BatchSettings;
-}
-
 /** A usage error: the message is printed and the process exits with 2. */
 export class UsageError extends Error {}
 
@@ -72,7 +61,7 @@ export function createProgram(): Command {
     .usage('[options] <inputs...>')
     .argument('<inputs...>', 'image files, folders, glob patterns, http(s) URLs, or - for base64/JSON on standard input')
     .option('-o, --out <folder>', 'where the thumbnails go', 'thumbnails')
-    .option('-r, --recursive', 'include subfolders of folders, and keep their structure in the output', false)
+    .option('-r, --recursive', 'include subfolders of folders, and keep their structure in the output')
     .addOption(new Option('--preset <name>', 'start from a preset (explicit options override it)').choices(PRESETS.map((p) => p.id)))
     .option('--width <px>', 'box width', checked('width'), String(d.width))
     .option('--height <px>', 'box height', checked('height'), String(d.height))
@@ -82,7 +71,7 @@ export function createProgram(): Command {
     .option('--sizes <list>', 'a size set: several box widths, e.g. 64,128,256 (each keeps the box\'s proportions)', checked('sizes'))
     .option('--scale <percent>', 'a percentage of the original instead of the box (1-400; over 100 needs --enlarge)', checked('scalePercent'))
     .option('--background <#rrggbb>', 'letterbox colour, and what transparency becomes in JPEG', checked('background'), d.background)
-    .option('--enlarge', 'let images smaller than the box grow', false)
+    .option('--enlarge', 'let images smaller than the box grow')
     .option('--max-pixels <n>', 'refuse images with more pixels than this (read from the header, before decoding)', checked('maxPixels'), String(d.maxPixels))
     .addOption(new Option('--method <kernel>', 'resize method').choices(RESIZE_METHODS).default(d.method))
     .addOption(new Option('--focus <where>', 'where a cover crop sits').choices(CROP_FOCI).default(d.focus))
@@ -98,8 +87,8 @@ export function createProgram(): Command {
     }, String(setting.default));
   }
   return program
-    .option('--overwrite', 'replace thumbnails that already exist', false)
-    .option('--json', 'print one JSON line per thumbnail (and per failed input) on standard output', false)
+    .option('--overwrite', 'replace thumbnails that already exist')
+    .option('--json', 'print one JSON line per thumbnail (and per failed input) on standard output')
     .option('-j, --jobs <n>', 'worker threads (default: one per core)', (v) => {
       if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new InvalidArgumentError('Jobs must be a whole number from 1 to 64.');
       return v;
