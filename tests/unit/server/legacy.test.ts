@@ -163,6 +163,29 @@ describe('POST /generate_thumbnail (LEGACY_API=1)', () => {
     }
   }, 60_000);
 
+  it('answers a repeated request from its cache, even while every thread and the queue are full', async () => {
+    const busy = await start({ maxJobs: 1, maxQueue: 1 });
+    try {
+      const small = { image_data: fixture('alpha.png').toString('base64') };
+      const first = await post(busy.origin, small);
+      expect(first.status).toBe(200);
+      // Fill the one thread and the one queue place with slow jobs.
+      const noise = Buffer.alloc(2400 * 1600 * 3);
+      for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+      const big = (await sharp(noise, { raw: { width: 2400, height: 1600, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64');
+      const slow = [post(busy.origin, { image_data: big }), post(busy.origin, { image_data: big, width: 90 })];
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const fresh = await post(busy.origin, { ...small, width: 50 }); // new options: needs a thread
+      expect(fresh.status).toBe(503);
+      const again = await post(busy.origin, small); // the same bytes and options as the first
+      expect(again.status).toBe(200);
+      expect(again.json).toEqual(first.json);
+      expect((await Promise.all(slow)).map((a) => a.status)).toEqual([200, 200]);
+    } finally {
+      await busy.stop();
+    }
+  }, 60_000);
+
   it('limits requests per client per minute', async () => {
     const limited = await start({ ratePerMinute: 2 });
     try {
