@@ -32,7 +32,7 @@ export interface NodePoolOptions {
   size?: number;
   /** Jobs that may wait for a thread; beyond that run() throws PoolBusy. Default: unbounded. */
   maxQueue?: number;
-  /** A job still running after this is stopped and its thread replaced. */
+  /** A job not done this long after run() was called (waiting included) is stopped; if it was running, its thread is replaced. */
   jobTimeoutMs?: number;
   /** A thread that held this many pixels at once is replaced (as the browser's pool does). */
   recycleAfterPixels?: number;
@@ -172,7 +172,7 @@ function ownBuffer(bytes: Uint8Array): ArrayBuffer {
 
 function failure(e: unknown, signal: AbortSignal | undefined, timeout: AbortSignal, timeoutMs: number): ThumbnailErrorData {
   if (signal?.aborted) return { code: 'cancelled', message: 'Cancelled.' };
-  if (timeout.aborted) return { code: 'worker-failed', message: `This image took longer than ${Math.round(timeoutMs / 1000)} s and was stopped.` };
+  if (timeout.aborted) return { code: 'worker-failed', message: `This image was not done within ${Math.round(timeoutMs / 1000)} s (waiting for a thread included), so it was stopped.` };
   const detail = e instanceof Error ? e.message : String(e);
   return { code: 'worker-failed', message: 'The worker processing this image stopped unexpectedly.', detail };
 }

@@ -16,7 +16,7 @@ export interface LegacyApiConfig {
   readonly maxJobs: number;
   /** Requests that may wait for a thread; beyond that, 503 busy. */
   readonly maxQueue: number;
-  /** A job still running after this is stopped (its thread replaced): 504. */
+  /** A job not done this long after it was handed to the pool (waiting included) is stopped: 503. */
   readonly jobTimeoutMs: number;
   /** Requests per client per minute: 429 beyond. */
   readonly ratePerMinute: number;
