@@ -99,16 +99,21 @@ export async function dropFiles(page: Page, files: { name: string; mimeType: str
  * Reads the system clipboard the way a person's next paste would. The app's
  * Permissions-Policy turns clipboard-read off (the app never reads it; pasting
  * uses the paste event), so the reading is done by a blank page of the test's
- * own on the same origin, answered by the test itself without that policy. Each
+ * own on another origin, answered by the test itself without that policy. Each
  * read brings the reader to the front (reading needs focus) and gives the focus
  * back to `page`, whose Copy buttons need it too.
  */
 export async function clipboardReader(context: BrowserContext, page: Page): Promise<() => Promise<string>> {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   const reader = await context.newPage();
-  const url = new URL('/__test-clipboard-reader', page.url()).href;
-  await reader.route(url, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>clipboard reader</title>' }));
-  await reader.goto(url);
+  // On another origin than the app's (localhost for 127.0.0.1): once the app's service
+  // worker controls its origin, it answers any navigation there with index.html and
+  // the app's Permissions-Policy (clipboard-read=()), and the read fails. That is a race
+  // with the service worker's install; a CI run lost it.
+  const url = new URL('/__test-clipboard-reader', page.url());
+  url.hostname = url.hostname === 'localhost' ? '127.0.0.1' : 'localhost';
+  await reader.route(url.href, (route) => route.fulfill({ contentType: 'text/html', body: '<!doctype html><title>clipboard reader</title>' }));
+  await reader.goto(url.href);
   await page.bringToFront();
   return async () => {
     await reader.bringToFront();
