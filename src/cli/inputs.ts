@@ -58,7 +58,7 @@ export async function expandInputs(args: readonly string[], options: ExpandOptio
       continue;
     }
     if (/^https?:\/\//i.test(arg)) {
-      inputs.push(...parsePastedText(arg).map((item, i) => fromTextItem(item, arg, i)));
+      inputs.push(...parsePastedText(arg).map((item) => fromTextItem(item, arg)));
       continue;
     }
     const found = await stat(resolve(options.cwd, arg)).catch(() => null);
@@ -120,10 +120,10 @@ function staticBase(pattern: string): string {
 function fromStdin(text: string): CliInput[] {
   const items = parsePastedText(text);
   if (items.length === 0) return [missing('-', 'Standard input was empty: expected base64, a data URL, JSON or URLs.')];
-  return items.map((item, i) => fromTextItem(item, items.length > 1 ? `stdin:${i + 1}` : 'stdin', i, items.length > 1 ? `stdin-${i + 1}` : 'stdin'));
+  return items.map((item, i) => fromTextItem(item, items.length > 1 ? `stdin:${i + 1}` : 'stdin', items.length > 1 ? `stdin-${i + 1}` : 'stdin'));
 }
 
-function fromTextItem(item: ReturnType<typeof parsePastedText>[number], label: string, _index: number, bytesName = 'stdin'): CliInput {
+function fromTextItem(item: ReturnType<typeof parsePastedText>[number], label: string, bytesName = 'stdin'): CliInput {
   if (item.kind === 'bytes') return { kind: 'bytes', label, name: bytesName, bytes: item.bytes };
   if (item.kind === 'url') return { kind: 'url', label: item.url, url: item.url, name: item.name };
   return { kind: 'error', label: label === 'stdin' ? `stdin (${item.name})` : label, error: item.error };

@@ -22,6 +22,13 @@ const fixture = (name: string) => readFileSync(new URL(`../../fixtures/${name}`,
 /** Python's base64.encodebytes: 76 characters per line, each line ending in \n. */
 const encodebytes = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64').replace(/.{76}/g, '$&\n') + '\n';
 
+/** A JPEG of noise (it compresses badly and decodes slowly), as base64: a job that keeps a thread busy. */
+async function noiseJpegBase64(width: number, height: number): Promise<string> {
+  const noise = Buffer.alloc(width * height * 3);
+  for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
+  return (await sharp(noise, { raw: { width, height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64');
+}
+
 function distFolder(): string {
   const dir = mkdtempSync(join(tmpdir(), 'tg-dist-'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>app</title>');
@@ -170,9 +177,7 @@ describe('POST /generate_thumbnail (LEGACY_API=1)', () => {
       const first = await post(busy.origin, small);
       expect(first.status).toBe(200);
       // Fill the one thread and the one queue place with slow jobs.
-      const noise = Buffer.alloc(2400 * 1600 * 3);
-      for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-      const big = (await sharp(noise, { raw: { width: 2400, height: 1600, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64');
+      const big = await noiseJpegBase64(2400, 1600);
       const slow = [post(busy.origin, { image_data: big }), post(busy.origin, { image_data: big, width: 90 })];
       await new Promise((resolve) => setTimeout(resolve, 300));
       const fresh = await post(busy.origin, { ...small, width: 50 }); // new options: needs a thread
@@ -207,9 +212,7 @@ describe('the old API under load', () => {
     const app = await start({ maxJobs: 2, maxQueue: 2 });
     try {
       // 6 MP of noise: seconds of work each in WASM.
-      const noise = Buffer.alloc(3000 * 2000 * 3);
-      for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24;
-      const big = (await sharp(noise, { raw: { width: 3000, height: 2000, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()).toString('base64');
+      const big = await noiseJpegBase64(3000, 2000);
       let finished = 0;
       const jobs = Array.from({ length: 20 }, (_, i) =>
         post(app.origin, { image_data: big, width: 100 + i }).then((answer) => {
